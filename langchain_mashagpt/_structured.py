@@ -1,0 +1,56 @@
+"""Parsers for `ChatMashaGPT.with_structured_output`.
+
+The API has no `response_format`. `function_calling` (the default) and
+`json_schema` both force one function whose parameters are the schema: that is
+the only way the API constrains an answer's shape. `json_mode` sends nothing
+extra and parses the text answer as JSON: the prompt must ask for JSON.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any, Literal
+
+from langchain_core.runnables import Runnable
+
+__all__ = ["Method", "parser_for", "with_parser"]
+
+Method = Literal["function_calling", "json_schema", "json_mode"]
+
+
+def _is_pydantic(schema: Any) -> bool:
+    from langchain_core.utils.pydantic import is_basemodel_subclass
+
+    return isinstance(schema, type) and is_basemodel_subclass(schema)
+
+
+def parser_for(schema: Any, method: Method, function_name: str) -> Runnable[Any, Any]:
+    """The output parser for `schema` under `method`."""
+    from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+    from langchain_core.output_parsers.openai_tools import (
+        JsonOutputKeyToolsParser,
+        PydanticToolsParser,
+    )
+
+    if method == "json_mode":
+        if _is_pydantic(schema):
+            return PydanticOutputParser(pydantic_object=schema)
+        return JsonOutputParser()
+    if _is_pydantic(schema):
+        return PydanticToolsParser(tools=[schema], first_tool_only=True)
+    return JsonOutputKeyToolsParser(key_name=function_name, first_tool_only=True)
+
+
+def with_parser(
+    llm: Runnable[Any, Any], parser: Runnable[Any, Any], include_raw: bool
+) -> Runnable[Any, Any]:
+    """`llm | parser`, or with `include_raw` a map of raw, parsed and parsing_error."""
+    if not include_raw:
+        return llm | parser
+    from langchain_core.runnables import RunnableMap, RunnablePassthrough
+
+    parse = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
+    no_parse = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | parse.with_fallbacks([no_parse], exception_key="parsing_error")

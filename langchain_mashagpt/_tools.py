@@ -1,0 +1,155 @@
+"""Tools → the API's legacy `functions` / `function_call`, and back. Pure.
+
+The API can force only one named function. When a caller requires *some* tool
+(`tool_choice` `"any"`, `"required"` or `True`) out of several, the request
+carries one dispatcher function instead, `DISPATCHER_NAME`, whose parameters have
+one optional property per tool (that tool's own schema and description) and
+`minProperties`/`maxProperties` 1. It is forced, so the model must call it, and
+the property it fills names the tool. `unwrap_call` turns that call back into an
+ordinary call of the user's tool; a dispatcher call that does not name exactly
+one known tool with an object of arguments becomes an invalid tool call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_mashagpt._wire import FunctionDefinition
+
+__all__ = [
+    "DISPATCHER_NAME",
+    "dispatched_tools",
+    "function_call_for",
+    "functions_for",
+    "unwrap_call",
+]
+
+DISPATCHER_NAME = "select_tool"
+"""The one function sent when several tools are bound and a call is required."""
+
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_REQUIRED = ("any", "required")
+
+
+def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
+    """Convert LangChain tools of every accepted kind to `functions` entries.
+
+    Raises:
+        ValueError: A tool's name is one the API rejects, or two tools share one.
+    """
+    from langchain_core.utils.function_calling import convert_to_openai_function
+
+    functions: list[FunctionDefinition] = []
+    for tool in tools:
+        spec = convert_to_openai_function(tool)
+        name = spec["name"]
+        if not _FUNCTION_NAME.fullmatch(name):
+            raise ValueError(
+                f"Tool name {name!r} is not accepted by the MashaGPT API: use 1 to 64 "
+                "letters A-Z/a-z, digits, '_' or '-'. Rename the tool."
+            )
+        parameters = dict(spec.get("parameters") or {})
+        parameters.setdefault("type", "object")
+        parameters.setdefault("properties", {})
+        function: FunctionDefinition = {"name": name, "parameters": parameters}
+        if spec.get("description"):
+            function["description"] = spec["description"]
+        functions.append(function)
+    names = [f["name"] for f in functions]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Two tools share one name in {names}: give each its own.")
+    return functions
+
+
+def function_call_for(
+    tool_choice: Any, functions: list[FunctionDefinition]
+) -> tuple[list[FunctionDefinition], str | dict[str, str]]:
+    """The `functions` to send and the `function_call` for a LangChain `tool_choice`.
+
+    Raises:
+        ValueError: `tool_choice` names no bound tool, or is of an unknown form.
+    """
+    names = [f["name"] for f in functions]
+    if tool_choice is None or tool_choice == "auto" or tool_choice is False:
+        return functions, "auto"
+    if tool_choice == "none":
+        return functions, "none"
+    if tool_choice is True or tool_choice in _REQUIRED:
+        if len(functions) == 1:
+            return functions, {"name": names[0]}
+        if DISPATCHER_NAME in names:
+            raise ValueError(
+                f"A tool is named {DISPATCHER_NAME!r}, the name this package uses to "
+                "require one of several tools: rename it."
+            )
+        return [_dispatcher(functions)], {"name": DISPATCHER_NAME}
+    if isinstance(tool_choice, dict):
+        # OpenAI tool dict {"type": "function", "function": {"name": …}} or {"name": …}
+        tool_choice = (tool_choice.get("function") or tool_choice).get("name")
+    if isinstance(tool_choice, str):
+        if tool_choice not in names:
+            raise ValueError(f"tool_choice {tool_choice!r} names none of the bound tools {names}.")
+        return functions, {"name": tool_choice}
+    raise ValueError(
+        f"tool_choice {tool_choice!r} is not understood: use 'auto', 'none', 'any', "
+        "'required', True, a tool's name, or {'type': 'function', 'function': "
+        "{'name': …}}."
+    )
+
+
+def _dispatcher(functions: list[FunctionDefinition]) -> FunctionDefinition:
+    properties: dict[str, Any] = {}
+    lines = []
+    for function in functions:
+        schema = dict(function["parameters"])
+        if "description" in function:
+            schema["description"] = function["description"]
+            lines.append(f"- {function['name']}: {function['description']}")
+        else:
+            lines.append(f"- {function['name']}")
+        properties[function["name"]] = schema
+    return {
+        "name": DISPATCHER_NAME,
+        "description": "Call exactly one of these tools by setting exactly one "
+        "property, named after the tool, to that tool's arguments:\n" + "\n".join(lines),
+        "parameters": {
+            "type": "object",
+            "properties": properties,
+            "minProperties": 1,
+            "maxProperties": 1,
+        },
+    }
+
+
+def dispatched_tools(payload: dict[str, Any]) -> frozenset[str]:
+    """The tools a request's dispatcher chooses among (empty when it has none)."""
+    for function in payload.get("functions") or ():
+        if function.get("name") == DISPATCHER_NAME:
+            return frozenset(function["parameters"].get("properties", ()))
+    return frozenset()
+
+
+def unwrap_call(name: str, args: Any, tools: frozenset[str]) -> tuple[str, Any, str | None]:
+    """Return `(name, args, error)` of the call the model meant.
+
+    When `tools` is not empty the request carried the dispatcher, and a call of
+    it becomes a call of the tool it names; `error` says why a call is invalid
+    (its arguments are not an object, or the dispatcher's arguments do not name
+    exactly one of `tools`).
+    """
+    if not isinstance(args, dict):
+        return name, args, "the function's arguments are not a JSON object"
+    if name != DISPATCHER_NAME or not tools:
+        return name, args, None
+    if len(args) != 1 or next(iter(args)) not in tools:
+        return (
+            name,
+            args,
+            (f"{DISPATCHER_NAME} must name exactly one of {sorted(tools)}, got {sorted(args)}"),
+        )
+    ((tool, tool_args),) = args.items()
+    if not isinstance(tool_args, dict):
+        return tool, tool_args, f"the arguments for {tool!r} are not a JSON object"
+    return tool, tool_args, None

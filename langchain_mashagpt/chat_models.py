@@ -1,0 +1,447 @@
+"""`ChatMashaGPT`: the LangChain chat model for the MashaGPT API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models.base import LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from typing_extensions import Self
+
+from langchain_mashagpt._convert import (
+    PROVIDER,
+    StreamConverter,
+    build_payload,
+    chat_result,
+    check_params,
+)
+from langchain_mashagpt._structured import Method, parser_for, with_parser
+from langchain_mashagpt._tools import function_call_for, functions_for
+from langchain_mashagpt._transport import Transport
+from langchain_mashagpt._version import __version__
+
+__all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
+
+DEFAULT_BASE_URL = "https://api.mashagpt.ru/v1"
+_REQUEST_FIELDS = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "n",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "user",
+)
+
+
+class ChatMashaGPT(BaseChatModel):
+    """MashaGPT chat models (GPT, Claude, Gemini and more behind one API).
+
+    Setup:
+        Install `langchain-mashagpt` and set `MASHAGPT_API_KEY`
+        (optionally `MASHAGPT_BASE_URL`).
+
+        ```bash
+        pip install -U langchain-mashagpt
+        export MASHAGPT_API_KEY="your-api-key"
+        ```
+
+    Key init args — completion params:
+        model: str
+            Model id, e.g. `"gpt-4o-mini"`, `"claude-3-opus"`.
+        temperature, top_p, max_tokens, n, stop, presence_penalty,
+        frequency_penalty, logit_bias, user:
+            The API's request parameters; also accepted per call and by `bind`.
+        model_kwargs: dict
+            Further body parameters, sent as given.
+
+    Key init args — client params:
+        api_key: SecretStr | None
+            Read from `MASHAGPT_API_KEY` when not given.
+        base_url: str
+            Read from `MASHAGPT_BASE_URL`, default `https://api.mashagpt.ru/v1`.
+        timeout: float | None
+            Seconds for connecting and for each read (default 120).
+        max_retries: int
+            Retries of 408/409/429/5xx, connection errors and timeouts (default 2).
+
+    Instantiate:
+        ```python
+        from langchain_mashagpt import ChatMashaGPT
+
+        model = ChatMashaGPT(model="gpt-4o-mini", temperature=0)
+        ```
+
+    Invoke:
+        ```python
+        model.invoke([("system", "Отвечай кратко."), ("human", "Столица Франции?")])
+        # AIMessage(content="Париж.", usage_metadata={...}, response_metadata={...})
+        ```
+
+    Stream:
+        ```python
+        for chunk in model.stream("Расскажи сказку"):
+            print(chunk.text, end="", flush=True)
+        ```
+
+    Async:
+        ```python
+        await model.ainvoke("Hello")
+        async for chunk in model.astream("Hello"):
+            ...
+        await model.abatch(["Hello", "Привет"])
+        ```
+
+    Tool calling:
+        Tools go out over the API's `functions` protocol; answers come back as
+        ordinary `tool_calls`, one per message.
+
+        ```python
+        from pydantic import BaseModel, Field
+
+
+        class GetWeather(BaseModel):
+            '''Get the current weather in a city.'''
+
+            city: str = Field(description="The city, e.g. Moscow")
+
+
+        model_with_tools = model.bind_tools([GetWeather])
+        model_with_tools.invoke("Какая погода в Москве?").tool_calls
+        # [{"name": "GetWeather", "args": {"city": "Москва"}, "id": "call_…"}]
+        ```
+
+    Structured output:
+        ```python
+        class Joke(BaseModel):
+            setup: str
+            punchline: str
+
+
+        model.with_structured_output(Joke).invoke("Tell me a joke about cats")
+        ```
+
+    Token usage:
+        ```python
+        msg = model.invoke("Hello")
+        msg.usage_metadata  # {"input_tokens": 8, "output_tokens": 9, "total_tokens": 17}
+        msg.response_metadata["token_usage"]["total_energy"]  # MashaGPT's energy
+        ```
+
+    Response metadata:
+        ```python
+        msg.response_metadata
+        # {"model_name": "gpt-4o-mini", "model_provider": "mashagpt",
+        #  "finish_reason": "stop", "id": "chatcmpl-…", "created": 1700000000,
+        #  "token_usage": {"prompt_tokens": 8, …, "total_energy": 51}}
+        ```
+    """
+
+    model: str = Field(default="gpt-4o-mini", alias="model_name")
+    """Model id, e.g. `gpt-4o-mini`, `gpt-4o`, `claude-3-opus`."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("MASHAGPT_API_KEY", default=None)
+    )
+    """API key; read from `MASHAGPT_API_KEY` when not given."""
+    base_url: str = Field(default_factory=from_env("MASHAGPT_BASE_URL", default=DEFAULT_BASE_URL))
+    """API base URL; read from `MASHAGPT_BASE_URL`, default `https://api.mashagpt.ru/v1`."""
+    temperature: float | None = None
+    """Sampling temperature, 0 to 2 (API default 1)."""
+    max_tokens: int | None = None
+    """Most tokens to generate."""
+    top_p: float | None = None
+    """Nucleus sampling mass, 0 to 1 (API default 1)."""
+    n: int | None = None
+    """How many choices to generate (API default 1); more than 1 is not streamed."""
+    stop: list[str] | str | None = None
+    """Up to 4 sequences at which generation stops."""
+    presence_penalty: float | None = None
+    """Penalty for tokens already present, -2 to 2."""
+    frequency_penalty: float | None = None
+    """Penalty by token frequency, -2 to 2."""
+    logit_bias: dict[int, float] | None = None
+    """Token id → bias from -100 to 100."""
+    user: str | None = None
+    """Your end user's id."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Further body parameters the fields do not cover, sent as given."""
+    timeout: float | None = 120.0
+    """Seconds allowed for connecting and for each read; `None` waits forever."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries after the first attempt (408/409/429/5xx, connection errors, timeouts)."""
+    streaming: bool = False
+    """Whether `invoke` streams under the hood (callbacks get each token)."""
+    stream_usage: bool = True
+    """Whether streams ask for a final usage chunk (`stream_options.include_usage`)."""
+    default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request."""
+    http_client: Any | None = Field(default=None, exclude=True)
+    """Your own `httpx.Client`/`httpx2.Client`, used as given for sync calls."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
+
+    _transport: Transport | None = PrivateAttr(default=None)
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> Self:
+        check_params(self._default_params)
+        return self
+
+    @property
+    def _llm_type(self) -> str:
+        return "mashagpt-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The secret fields and their environment variables."""
+        return {"api_key": "MASHAGPT_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`ChatMashaGPT` can be serialised with `dumpd`/`dumps` (key left out)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The import path LangChain's loader uses: `langchain_mashagpt.chat_models`."""
+        return ["langchain_mashagpt", "chat_models"]
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": self.model}
+        for name in _REQUEST_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = value
+        params["stream_usage"] = self.stream_usage
+        params.update(self.model_kwargs)
+        return params
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, **self._default_params}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = {**self._default_params, **kwargs}
+        ls_params = LangSmithParams(
+            ls_provider=PROVIDER, ls_model_name=params["model"], ls_model_type="chat"
+        )
+        if (temperature := params.get("temperature")) is not None:
+            ls_params["ls_temperature"] = temperature
+        if (max_tokens := params.get("max_tokens")) is not None:
+            ls_params["ls_max_tokens"] = max_tokens
+        if stop := stop or params.get("stop"):
+            ls_params["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
+        return ls_params
+
+    def _get_transport(self) -> Transport:
+        transport = self._transport
+        if transport is None:
+            if self.api_key is None or not self.api_key.get_secret_value():
+                raise ValueError(
+                    "No MashaGPT API key: set the MASHAGPT_API_KEY environment variable "
+                    "or pass api_key=... to ChatMashaGPT."
+                )
+            headers = {
+                "Authorization": f"Bearer {self.api_key.get_secret_value()}",
+                "Content-Type": "application/json",
+                "User-Agent": f"langchain-mashagpt/{__version__}",
+                **(self.default_headers or {}),
+            }
+            self._transport = transport = Transport(
+                url=self.base_url.rstrip("/") + "/chat/completions",
+                headers=headers,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                client=self.http_client,
+                async_client=self.http_async_client,
+            )
+        return transport
+
+    def _payload(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        stream: bool,
+    ) -> dict[str, Any]:
+        params = {**self._default_params, **kwargs}
+        if stop is not None:
+            params["stop"] = stop
+        payload = build_payload(messages, params, stream=stream)
+        if stream and payload.get("n", 1) > 1:
+            raise ValueError(
+                "n > 1 cannot be streamed: a stream carries one answer. Use invoke or "
+                "generate for several choices, or set n=1."
+            )
+        return payload
+
+    def _should_stream(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        n = kwargs.get("n", self.model_kwargs.get("n", self.n))
+        if n is not None and n > 1:
+            return False  # several choices come only from a non-streamed request
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        payload = self._payload(messages, stop, kwargs, stream=False)
+        return chat_result(self._get_transport().post(payload), payload)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        payload = self._payload(messages, stop, kwargs, stream=False)
+        return chat_result(await self._get_transport().apost(payload), payload)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        payload = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(payload)
+        for data in self._get_transport().stream(payload):
+            if (chunk := converter.convert(data)) is not None:
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        if (chunk := converter.flush()) is not None:
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        payload = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(payload)
+        async for data in self._get_transport().astream(payload):
+            if (chunk := converter.convert(data)) is not None:
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        if (chunk := converter.flush()) is not None:
+            yield chunk
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        total: dict[str, Any] = {}
+        model_name = self.model
+        for output in llm_outputs:
+            if not output:
+                continue
+            model_name = output.get("model_name") or model_name
+            for key, value in (output.get("token_usage") or {}).items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    total[key] = total.get(key, 0) + value
+        return {"token_usage": total, "model_name": model_name}
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools, sent as the API's `functions`.
+
+        Args:
+            tools: `@tool` functions, `BaseTool`s, pydantic models, TypedDicts,
+                plain functions, or OpenAI tool/function dicts.
+            tool_choice: `None`/`"auto"` lets the model choose; `"none"` forbids
+                calls; a tool's name (or `{"type": "function", "function":
+                {"name": …}}`) forces that tool; `"any"`, `"required"` or `True`
+                force a call of some tool (with several tools, through one
+                dispatcher function unwrapped on the way back).
+            strict: Accepted for compatibility; the API has no strict mode, so
+                arguments are checked when parsed, not by the server.
+            parallel_tool_calls: Accepted for compatibility; the API always makes
+                at most one call per message.
+            **kwargs: Further parameters bound with the tools.
+
+        Raises:
+            ValueError: A tool name the API rejects, or a `tool_choice` that
+                names no bound tool.
+        """
+        if not tools:
+            return self.bind(**kwargs)
+        functions, function_call = function_call_for(tool_choice, functions_for(tools))
+        return self.bind(functions=functions, function_call=function_call, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Method = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """A runnable whose output follows `schema`.
+
+        Args:
+            schema: A pydantic model, TypedDict, JSON schema or OpenAI function.
+                May be `None` with `json_mode` (the parsed JSON is returned).
+            method: `"function_calling"` (default) and `"json_schema"` force one
+                function whose parameters are the schema (the API has no
+                `response_format`); `"json_mode"` parses the text answer as JSON,
+                so the prompt must ask for JSON.
+            include_raw: Return `{"raw", "parsed", "parsing_error"}` instead of
+                raising on a parsing error.
+            strict: Accepted for compatibility; a pydantic schema is validated
+                when parsed, the API itself has no strict mode.
+            **kwargs: Not accepted.
+
+        Raises:
+            ValueError: Unknown arguments or method, or no schema where one is needed.
+        """
+        if kwargs:
+            raise ValueError(f"Received unsupported arguments {kwargs}")
+        if method not in ("function_calling", "json_schema", "json_mode"):
+            raise ValueError(
+                f"method {method!r} is not one of 'function_calling', 'json_schema', 'json_mode'."
+            )
+        trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+        if method == "json_mode":
+            plain = self.bind(ls_structured_output_format=trace)
+            return with_parser(plain, parser_for(schema, method, ""), include_raw)
+        if schema is None:
+            raise ValueError(f"method={method!r} needs a schema.")
+        name = functions_for([schema])[0]["name"]
+        llm = self.bind_tools([schema], tool_choice=name, ls_structured_output_format=trace)
+        return with_parser(llm, parser_for(schema, method, name), include_raw)

@@ -1,0 +1,216 @@
+"""The one error hierarchy of `langchain_mashagpt`.
+
+Every failure the package raises while talking to MashaGPT is a `MashaGPTError`.
+Where langchain-core has a matching class (`langchain_core.exceptions`), ours
+inherits it too, so generic LangChain code (fallbacks, retries, agents) can catch
+either::
+
+    MashaGPTError
+    ├── APIError                      the server reported an error object
+    │   └── APIStatusError            a non-2xx answer
+    │       ├── BadRequestError            400, 422   (ModelInvalidRequestError)
+    │       ├── AuthenticationError        401        (ModelAuthenticationError)
+    │       ├── InsufficientBalanceError   402        (ModelPermissionDeniedError)
+    │       ├── PermissionDeniedError      403        (ModelPermissionDeniedError)
+    │       ├── NotFoundError              404        (ModelNotFoundError)
+    │       ├── RateLimitError             429        (ModelRateLimitError)
+    │       └── InternalServerError        5xx        (ModelAPIError)
+    ├── APIConnectionError            could not reach the server, or lost it
+    │   │                             (ModelConnectionError)
+    │   ├── APITimeoutError           connect or read timed out (ModelTimeoutError)
+    │   └── IncompleteStreamError     a stream ended before `data: [DONE]`
+    ├── APIResponseValidationError    a 2xx answer that is not what the API documents
+    └── BudgetExceededError           a usage budget is spent (see `callbacks`)
+
+No message, `repr` or attribute of these errors ever holds the API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.exceptions import (
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BudgetExceededError",
+    "IncompleteStreamError",
+    "InsufficientBalanceError",
+    "InternalServerError",
+    "MashaGPTError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "status_error_class",
+]
+
+
+class MashaGPTError(Exception):
+    """Root of every error this package raises about a MashaGPT request."""
+
+
+class APIError(MashaGPTError):
+    """The server answered with an `{"error": {...}}` object.
+
+    Raised as is for an error inside a 2xx body or a streamed `error` event;
+    non-2xx answers raise an `APIStatusError` subclass.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: Any = None,
+        code: str | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        """Create the error.
+
+        Args:
+            message: What happened and what to do, for a person.
+            body: The parsed JSON (or raw text) the server sent.
+            code: The server's `error.code`, if any.
+            error_type: The server's `error.type`, if any.
+        """
+        super().__init__(message)
+        self.message = message
+        self.body = body
+        self.code = code
+        self.error_type = error_type
+
+
+class APIStatusError(APIError):
+    """A non-2xx HTTP answer."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        code: str | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
+        headers: dict[str, str] | None = None,
+        attempts: int = 1,
+    ) -> None:
+        """Create the error.
+
+        Args:
+            message: What happened and what to do, for a person.
+            status_code: The HTTP status.
+            body: The parsed JSON (or raw text) the server sent.
+            code: The server's `error.code`, if any.
+            error_type: The server's `error.type`, if any.
+            request_id: The server's request id header, if it sent one.
+            headers: The answer's headers (without anything secret).
+            attempts: How many requests were made, retries included.
+        """
+        super().__init__(message, body=body, code=code, error_type=error_type)
+        self.status_code = status_code
+        self.request_id = request_id
+        self.headers = headers or {}
+        self.attempts = attempts
+
+
+class BadRequestError(APIStatusError, ModelInvalidRequestError):
+    """400/422: the API refused the request as malformed."""
+
+
+class AuthenticationError(APIStatusError, ModelAuthenticationError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class InsufficientBalanceError(APIStatusError, ModelPermissionDeniedError):
+    """402: the account has no energy left to pay for the request."""
+
+
+class PermissionDeniedError(APIStatusError, ModelPermissionDeniedError):
+    """403: the key may not use this model or endpoint."""
+
+
+class NotFoundError(APIStatusError, ModelNotFoundError):
+    """404: the model (or endpoint) does not exist."""
+
+
+class RateLimitError(APIStatusError, ModelRateLimitError):
+    """429: too many requests; retried with the server's `Retry-After`."""
+
+
+class InternalServerError(APIStatusError, ModelAPIError):
+    """5xx: the server failed; retried."""
+
+
+class APIConnectionError(MashaGPTError, ModelConnectionError):
+    """The server could not be reached, or the connection was lost."""
+
+    def __init__(self, message: str, *, attempts: int = 1) -> None:
+        """Create the error.
+
+        Args:
+            message: What happened and what to do, for a person.
+            attempts: How many requests were made, retries included.
+        """
+        super().__init__(message)
+        self.message = message
+        self.attempts = attempts
+
+
+class APITimeoutError(APIConnectionError, ModelTimeoutError):
+    """Connecting or waiting for the answer took longer than `timeout`."""
+
+
+class IncompleteStreamError(APIConnectionError):
+    """A streamed answer ended before `data: [DONE]`: the text would be truncated."""
+
+
+class APIResponseValidationError(MashaGPTError):
+    """A 2xx answer that is not the JSON the API documents."""
+
+    def __init__(self, message: str, *, body: Any = None) -> None:
+        """Create the error.
+
+        Args:
+            message: What is wrong with the answer.
+            body: The answer (parsed, or its first characters as text).
+        """
+        super().__init__(message)
+        self.message = message
+        self.body = body
+
+
+class BudgetExceededError(MashaGPTError):
+    """A usage budget is spent; raised before the next request is sent."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientBalanceError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """Return the error class for an HTTP status (the one status → class table)."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)

@@ -1,0 +1,23 @@
+"""Fixtures of the unit tests: `server` (a MockTransport server) and `run` (sync | async)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit_tests.helpers import MockServer, Runner
+
+
+@pytest.fixture
+def server() -> MockServer:
+    return MockServer()
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry waits of zero: the policy is tested on `_retry_delay` itself."""
+    monkeypatch.setattr("langchain_mashagpt._transport._retry_delay", lambda *_: 0.0)
+
+
+@pytest.fixture(params=["sync", "async"])
+def run(request: pytest.FixtureRequest) -> Runner:
+    return Runner(is_async=request.param == "async")
