@@ -93,7 +93,10 @@ class MockServer:
             raise reply
         if callable(reply):
             return reply(request)
-        return reply
+        try:  # a fresh copy, so one reply can be served again (the last one repeats)
+            return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+        except httpx.ResponseNotRead:  # a custom stream, served once
+            return reply
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -104,14 +107,18 @@ class MockServer:
         assert len(self.requests) == 1, f"{len(self.requests)} requests were sent"
         return self.bodies[0]
 
-    def model(self, **kwargs: Any) -> ChatMashaGPT:
+    def clients(self) -> dict[str, Any]:
+        """`http_client` and `http_async_client` that talk to this server."""
         transport = httpx.MockTransport(self.handler)
+        return {
+            "http_client": httpx.Client(transport=transport),
+            "http_async_client": httpx.AsyncClient(transport=transport),
+        }
+
+    def model(self, **kwargs: Any) -> ChatMashaGPT:
+        """A `ChatMashaGPT` talking to this server (test key unless given)."""
         kwargs.setdefault("api_key", API_KEY)
-        return ChatMashaGPT(
-            http_client=httpx.Client(transport=transport),
-            http_async_client=httpx.AsyncClient(transport=transport),
-            **kwargs,
-        )
+        return ChatMashaGPT(**self.clients(), **kwargs)
 
 
 @dataclass
