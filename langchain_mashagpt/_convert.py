@@ -173,13 +173,24 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
 
 
 def _calls_of(message: AIMessage) -> list[tuple[str | None, str, str]]:
-    """`(id, name, JSON arguments)` of every call an AI message made, invalid too."""
+    """`(id, name, JSON arguments)` of every call an AI message made, invalid too.
+
+    Without `tool_calls`, the calls are read from `tool_use` (Anthropic) or
+    `tool_call` content blocks, else from a legacy `function_call`.
+    """
     calls: list[tuple[str | None, str, str]] = [
         (c.get("id"), c["name"], dumps(c["args"]).decode()) for c in message.tool_calls
     ]
     calls += [
         (c.get("id"), c.get("name") or "", c.get("args") or "") for c in message.invalid_tool_calls
     ]
+    if not calls and isinstance(message.content, list):
+        calls = [
+            (b.get("id"), b.get("name") or "", dumps(b.get(key) or {}).decode())
+            for b in message.content
+            if isinstance(b, dict)
+            and (key := {"tool_use": "input", "tool_call": "args"}.get(b.get("type", "")))
+        ]
     legacy = message.additional_kwargs.get("function_call")
     if not calls and isinstance(legacy, dict):
         calls.append((None, legacy.get("name") or "", legacy.get("arguments") or ""))
@@ -272,27 +283,31 @@ def _new_call_id() -> str:
     return f"call_{uuid.uuid4().hex[:24]}"
 
 
+def _parse_call(name: str, raw: str, tools: frozenset[str]) -> tuple[str, Any, str | None]:
+    """`(name, args, error)` of a whole function call; see `unwrap_call`."""
+    if not name:
+        return name, raw, "the function call has no name"
+    try:
+        args = loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        return name, raw, f"arguments are not JSON: {exc}"
+    return unwrap_call(name, args, tools)
+
+
 def _ai_message(message: Mapping[str, Any], tools: frozenset[str], **fields: Any) -> AIMessage:
     call = message.get("function_call")
     calls: list[Any] = []
     invalid: list[Any] = []
     if isinstance(call, dict):
-        name, raw = call.get("name") or "", call.get("arguments") or ""
+        raw = call.get("arguments") or ""
+        if not isinstance(raw, str):  # an object instead of its JSON text
+            raw = dumps(raw).decode()
         call_id = _new_call_id()
-        try:
-            args = loads(raw) if raw.strip() else {}
-        except ValueError as exc:
-            invalid.append(
-                invalid_tool_call(
-                    name=name, args=raw, id=call_id, error=f"arguments are not JSON: {exc}"
-                )
-            )
+        name, args, error = _parse_call(call.get("name") or "", raw, tools)
+        if error is None:
+            calls.append(tool_call(name=name, args=args, id=call_id))
         else:
-            name, args, error = unwrap_call(name, args, tools)
-            if error is None:
-                calls.append(tool_call(name=name, args=args, id=call_id))
-            else:
-                invalid.append(invalid_tool_call(name=name, args=raw, id=call_id, error=error))
+            invalid.append(invalid_tool_call(name=name, args=raw, id=call_id, error=error))
     return AIMessage(
         content=message.get("content") or "",
         tool_calls=calls,
@@ -422,17 +437,17 @@ class StreamConverter:
         )
 
     def _held_call(self) -> list[Any]:
+        """The held dispatcher call, unwrapped.
+
+        An invalid one keeps the dispatcher's name and carries its raw arguments
+        as a JSON string, not an object, so that LangChain's sum of the chunks
+        lists it among `invalid_tool_calls` rather than as a call of the
+        dispatcher.
+        """
         if not (self._name or self._args):
             return []
         name, raw = self._name, self._args
         self._name = self._args = ""
-        try:
-            args = loads(raw) if raw.strip() else {}
-        except ValueError:
-            return [tool_call_chunk(name=name, args=raw, id=self._call_id, index=0)]
-        tool, tool_args, error = unwrap_call(name, args, self._tools)
-        if error is not None:
-            return [tool_call_chunk(name=name, args=raw, id=self._call_id, index=0)]
-        return [
-            tool_call_chunk(name=tool, args=dumps(tool_args).decode(), id=self._call_id, index=0)
-        ]
+        tool, args, error = _parse_call(name, raw, self._tools)
+        text = dumps(raw if error else args).decode()
+        return [tool_call_chunk(name=name if error else tool, args=text, id=self._call_id, index=0)]

@@ -36,15 +36,25 @@ _REQUIRED = ("any", "required")
 def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
     """Convert LangChain tools of every accepted kind to `functions` entries.
 
+    One tool given twice (say a pydantic model and its JSON schema, which
+    differ only in `title`s) is sent once.
+
     Raises:
-        ValueError: A tool's name is one the API rejects, or two tools share one.
+        ValueError: A tool's name is one the API rejects, or two different tools
+            share one.
     """
-    from langchain_core.utils.function_calling import convert_to_openai_function
+    from langchain_core.utils.function_calling import convert_to_openai_tool
 
     functions: list[FunctionDefinition] = []
     for tool in tools:
-        spec = convert_to_openai_function(tool)
-        name = spec["name"]
+        # convert_to_openai_tool also takes OpenAI tool dicts, which
+        # convert_to_openai_function refuses.
+        spec = convert_to_openai_tool(tool).get("function")
+        if not isinstance(spec, dict):
+            raise ValueError(
+                f"{tool!r} is not a function tool: the MashaGPT API calls functions only."
+            )
+        name = spec.get("name") or ""
         if not _FUNCTION_NAME.fullmatch(name):
             raise ValueError(
                 f"Tool name {name!r} is not accepted by the MashaGPT API: use 1 to 64 "
@@ -56,11 +66,26 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
         function: FunctionDefinition = {"name": name, "parameters": parameters}
         if spec.get("description"):
             function["description"] = spec["description"]
-        functions.append(function)
-    names = [f["name"] for f in functions]
-    if len(set(names)) != len(names):
-        raise ValueError(f"Two tools share one name in {names}: give each its own.")
+        twin = next((f for f in functions if f["name"] == name), None)
+        if twin is None:
+            functions.append(function)
+        elif _untitled(twin) != _untitled(function):
+            raise ValueError(
+                f"Two different tools share the name {name!r}: the API tells functions "
+                "apart by name only, so give each its own."
+            )
     return functions
+
+
+def _untitled(schema: Any) -> Any:
+    """`schema` without its `title` annotations, to compare two tools' definitions."""
+    if isinstance(schema, dict):
+        return {
+            k: _untitled(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))
+        }
+    if isinstance(schema, list):
+        return [_untitled(v) for v in schema]
+    return schema
 
 
 def function_call_for(
@@ -100,10 +125,16 @@ def function_call_for(
 
 
 def _dispatcher(functions: list[FunctionDefinition]) -> FunctionDefinition:
+    from langchain_core.utils.json_schema import dereference_refs
+
     properties: dict[str, Any] = {}
     lines = []
     for function in functions:
-        schema = dict(function["parameters"])
+        # Nested under the dispatcher, a tool's `#/$defs/...` refs would point at
+        # the dispatcher's root: inline them.
+        schema = dereference_refs(dict(function["parameters"]))
+        schema.pop("$defs", None)
+        schema.pop("definitions", None)
         if "description" in function:
             schema["description"] = function["description"]
             lines.append(f"- {function['name']}: {function['description']}")
@@ -136,13 +167,15 @@ def unwrap_call(name: str, args: Any, tools: frozenset[str]) -> tuple[str, Any, 
 
     When `tools` is not empty the request carried the dispatcher, and a call of
     it becomes a call of the tool it names; `error` says why a call is invalid
-    (its arguments are not an object, or the dispatcher's arguments do not name
-    exactly one of `tools`).
+    (its arguments are not an object, the dispatcher's arguments do not name
+    exactly one of `tools`, or the model called a function it was not offered).
     """
     if not isinstance(args, dict):
         return name, args, "the function's arguments are not a JSON object"
-    if name != DISPATCHER_NAME or not tools:
+    if not tools or name in tools:
         return name, args, None
+    if name != DISPATCHER_NAME:
+        return name, args, f"{name!r} is none of the offered tools {sorted(tools)}"
     if len(args) != 1 or next(iter(args)) not in tools:
         return (
             name,
