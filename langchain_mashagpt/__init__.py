@@ -1,6 +1,11 @@
-"""LangChain integration for MashaGPT: `ChatMashaGPT` and its errors."""
+"""LangChain integration for MashaGPT: `ChatMashaGPT`, its errors, and energy tracking."""
 
 from langchain_mashagpt._version import __version__
+from langchain_mashagpt.callbacks import (
+    EnergyUsage,
+    MashaGPTCallbackHandler,
+    get_mashagpt_callback,
+)
 from langchain_mashagpt.chat_models import ChatMashaGPT
 from langchain_mashagpt.errors import (
     APIConnectionError,
@@ -30,12 +35,15 @@ __all__ = [
     "BadRequestError",
     "BudgetExceededError",
     "ChatMashaGPT",
+    "EnergyUsage",
     "IncompleteStreamError",
     "InsufficientBalanceError",
     "InternalServerError",
+    "MashaGPTCallbackHandler",
     "MashaGPTError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "__version__",
+    "get_mashagpt_callback",
 ]

@@ -195,7 +195,35 @@ class APIResponseValidationError(MashaGPTError):
 
 
 class BudgetExceededError(MashaGPTError):
-    """A usage budget is spent; raised before the next request is sent."""
+    """A usage budget is spent; raised before the next request is sent.
+
+    Set by `get_mashagpt_callback(max_energy=..., max_tokens=...)`. Nothing was
+    sent for the call that raised it, so it cost nothing.
+    """
+
+    def __init__(self, spent: int, limit: int, unit: str, requests: int) -> None:
+        """Create the error.
+
+        Args:
+            spent: What the block has spent so far, in `unit`.
+            limit: The budget, in `unit`.
+            unit: `"energy"` (`max_energy`) or `"tokens"` (`max_tokens`).
+            requests: How many requests the block has made.
+        """
+        super().__init__(spent, limit, unit, requests)  # so that it pickles
+        self.spent = spent
+        self.limit = limit
+        self.unit = unit
+        self.requests = requests
+        self.message = (
+            f"MashaGPT {unit} budget spent: {spent} of max_{unit}={limit} used by "
+            f"{requests} request(s) in this get_mashagpt_callback() block, so the next "
+            f"request was not sent. Raise max_{unit}, or start a new block to allow more calls."
+        )
+
+    def __str__(self) -> str:
+        """The message."""
+        return self.message
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -1,0 +1,1 @@
+"""Tests of the bundled MashaGPT emulator (`langchain_mashagpt.testing`)."""
