@@ -25,6 +25,7 @@ from langchain_mashagpt.testing._usage import (
     KNOWN_MODELS,
     count_tokens,
 )
+from langchain_mashagpt.testing._vcr import vcr_config
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -36,4 +37,5 @@ __all__ = [
     "Reply",
     "count_tokens",
     "main",
+    "vcr_config",
 ]
