@@ -368,12 +368,13 @@ class StreamConverter:
     sent whole, unwrapped, when the choice finishes (or at `flush`).
     """
 
-    __slots__ = ("_args", "_call_id", "_name", "_started", "_tools")
+    __slots__ = ("_args", "_call_id", "_id", "_name", "_started", "_tools")
 
     def __init__(self, payload: dict[str, Any]) -> None:
         """Prepare for the stream of the request `payload`."""
         self._tools = dispatched_tools(payload)
         self._call_id: str | None = None
+        self._id: str | None = None
         self._started = False
         self._name = ""
         self._args = ""
@@ -393,22 +394,7 @@ class StreamConverter:
             content = delta.get("content") or ""
             call = delta.get("function_call")
             if call:
-                if self._call_id is None:
-                    self._call_id = call_id = _new_call_id()
-                else:
-                    call_id = None
-                if self._tools:
-                    self._name += call.get("name") or ""
-                    self._args += call.get("arguments") or ""
-                else:
-                    tool_chunks.append(
-                        tool_call_chunk(
-                            name=call.get("name"),
-                            args=call.get("arguments"),
-                            id=call_id,
-                            index=choice.get("index", 0),
-                        )
-                    )
+                tool_chunks = self._call_piece(call)
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
                 tool_chunks += self._held_call()
@@ -417,15 +403,19 @@ class StreamConverter:
             metadata["token_usage"] = usage
         if not (content or tool_chunks or metadata):
             return None
-        return ChatGenerationChunk(
-            message=AIMessageChunk(
-                content=content,
-                tool_call_chunks=tool_chunks,
-                response_metadata=metadata,
-                usage_metadata=usage_metadata(usage) if usage else None,
-                id=data.get("id"),
-            )
-        )
+        # Only the fields a chunk has: langchain-core keeps every chunk of a stream,
+        # and each field given costs time and memory (pydantic's fields-set grows).
+        # The stream's id is one string shared by all its chunks, not one per chunk.
+        if (stream_id := data.get("id")) != self._id:
+            self._id = stream_id
+        fields: dict[str, Any] = {"content": content, "id": self._id}
+        if tool_chunks:
+            fields["tool_call_chunks"] = tool_chunks
+        if metadata:
+            fields["response_metadata"] = metadata
+        if usage:
+            fields["usage_metadata"] = usage_metadata(usage)
+        return ChatGenerationChunk(message=AIMessageChunk(**fields))
 
     def flush(self) -> ChatGenerationChunk | None:
         """A held dispatcher call the stream never finished, if any."""
@@ -436,18 +426,38 @@ class StreamConverter:
             else None
         )
 
-    def _held_call(self) -> list[Any]:
-        """The held dispatcher call, unwrapped.
+    def _call_piece(self, call: dict[str, Any]) -> list[Any]:
+        """Tool-call chunks for one `delta.function_call` piece.
 
-        An invalid one keeps the dispatcher's name and carries its raw arguments
-        as a JSON string, not an object, so that LangChain's sum of the chunks
-        lists it among `invalid_tool_calls` rather than as a call of the
-        dispatcher.
+        The name is held until it is whole — at the first `arguments` piece, or
+        when the choice finishes — because LangChain's partial parsers look tools
+        up by the name of the first chunk. A dispatcher call is held entirely.
         """
-        if not (self._name or self._args):
+        name, args = call.get("name") or "", call.get("arguments") or ""
+        if self._call_id is not None and not self._tools:  # the name went out already
+            return [tool_call_chunk(name=name or None, args=args, id=None, index=0)]
+        self._name += name
+        if self._tools or not args:
+            self._args += args
             return []
+        self._call_id = _new_call_id()
+        return [tool_call_chunk(name=self._name, args=args, id=self._call_id, index=0)]
+
+    def _held_call(self) -> list[Any]:
+        """The call still held when the choice finishes: a whole name, or the dispatcher's.
+
+        A dispatcher call is unwrapped; an invalid one keeps the dispatcher's name
+        and carries its raw arguments as a JSON string, not an object, so that
+        LangChain's sum of the chunks lists it among `invalid_tool_calls` rather
+        than as a call of the dispatcher.
+        """
+        if (self._call_id is not None and not self._tools) or not (self._name or self._args):
+            return []
+        self._call_id = self._call_id or _new_call_id()
         name, raw = self._name, self._args
         self._name = self._args = ""
+        if not self._tools:  # a call without arguments
+            return [tool_call_chunk(name=name, args=raw, id=self._call_id, index=0)]
         tool, args, error = _parse_call(name, raw, self._tools)
         text = dumps(raw if error else args).decode()
         return [tool_call_chunk(name=name if error else tool, args=text, id=self._call_id, index=0)]

@@ -106,6 +106,27 @@ async def test_streamed_structured_output_ends_with_the_whole_object(
     assert len(parts) > 1  # parsed partially while the arguments arrived
 
 
+@pytest.mark.parametrize("schema", [Joke, JokeDict])
+async def test_streamed_structured_output_with_the_name_in_pieces(
+    server: MockServer, run: Runner, schema: Any
+) -> None:
+    """Partial parsers look the tool up by name: it must never arrive cut."""
+    name = schema.__name__
+    events = [
+        {"function_call": {"name": name[:2], "arguments": ""}},
+        {"function_call": {"name": name[2:]}},
+        {"function_call": {"arguments": '{"setup": "Почему кот?", '}},
+        {"function_call": {"arguments": '"punchline": "Потому что."}'}},
+    ]
+    body = "".join(
+        f"data: {json.dumps({'id': 'x', 'choices': [{'index': 0, 'delta': d}]})}\n\n"
+        for d in events
+    )
+    server.sse(body + "data: [DONE]\n\n")
+    parts = await run.stream(server.model().with_structured_output(schema), "joke")
+    assert parts[-1] == expected("pydantic" if schema is Joke else "typeddict")
+
+
 # ---------------------------------------------------------------- include_raw
 
 
