@@ -85,10 +85,14 @@ def check_params(params: Mapping[str, Any]) -> None:
         ):
             raise ValueError(f"{key} must be a whole number of at least 1, got {value!r}.")
     stop = params.get("stop")
-    if stop is not None and not isinstance(stop, str) and (
-        not isinstance(stop, (list, tuple))
-        or not all(isinstance(s, str) for s in stop)
-        or len(stop) > 4
+    if (
+        stop is not None
+        and not isinstance(stop, str)
+        and (
+            not isinstance(stop, (list, tuple))
+            or not all(isinstance(s, str) for s in stop)
+            or len(stop) > 4
+        )
     ):
         raise ValueError(f"stop takes at most 4 strings, got {stop!r}.")
     for token, bias in (params.get("logit_bias") or {}).items():
