@@ -30,5 +30,8 @@ format: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/quickstart.py
 
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py
+
 clean:
 	rm -rf $(VENV) site .coverage

@@ -94,11 +94,15 @@ class SSEDecoder:
 
     def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
         events: list[ServerSentEvent] = []
+        data = self._data
         for line in lines:
+            if line[:6] == b"data: ":  # the usual line, first
+                data.append(line[6:])
+                continue
             if not line:
-                if self._data:
-                    events.append(ServerSentEvent(self._event, b"\n".join(self._data)))
-                    self._data = []
+                if data:
+                    events.append(ServerSentEvent(self._event, b"\n".join(data)))
+                    data.clear()
                 self._event = ""
                 continue
             if line[0] == 58:  # b":", a comment
@@ -107,7 +111,7 @@ class SSEDecoder:
             if sep and value[:1] == b" ":
                 value = value[1:]
             if name == b"data":
-                self._data.append(value)
+                data.append(value)
             elif name == b"event":
                 self._event = value.decode("utf-8", "replace")
             # `id` and `retry` do not matter for a single POST stream.
