@@ -30,6 +30,9 @@ format: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/quickstart.py
 
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 
