@@ -30,6 +30,12 @@ format: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/quickstart.py
 
+# Re-records every cassette: live API when MASHAGPT_API_KEY is set, else the bundled emulator.
+record: $(STAMP)
+	find tests/cassettes -name '*.yaml' -delete
+	$(PY) -m pytest tests/integration_tests --record-mode=once
+	$(PY) -m pytest tests/integration_tests tests/unit_tests/test_cassettes.py
+
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site
 
