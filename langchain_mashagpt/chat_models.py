@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import closing
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -28,8 +29,9 @@ from langchain_mashagpt._convert import (
 )
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tools import function_call_for, functions_for
-from langchain_mashagpt._transport import Transport
+from langchain_mashagpt._transport import Transport, aclosing_stream
 from langchain_mashagpt._version import __version__
+from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 
@@ -45,6 +47,25 @@ _REQUEST_FIELDS = (
     "logit_bias",
     "user",
 )
+
+# What a converter raises on an answer of the wrong shape (a string where the API
+# documents an object, a number for a text; pydantic's errors are ValueErrors).
+_MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
+
+
+def _malformed(exc: Exception, data: Any) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        "MashaGPT's answer does not have the API's documented format "
+        f"({type(exc).__name__}: {str(exc)[:200]}): {str(data)[:200]}",
+        body=data,
+    )
+
+
+def _checked_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatResult:
+    try:
+        return chat_result(completion, payload)
+    except _MALFORMED as exc:
+        raise _malformed(exc, completion) from exc
 
 
 class ChatMashaGPT(BaseChatModel):
@@ -311,7 +332,7 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(self._get_transport().post(payload), payload)
+        return _checked_result(self._get_transport().post(payload), payload)
 
     async def _agenerate(
         self,
@@ -321,7 +342,7 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(await self._get_transport().apost(payload), payload)
+        return _checked_result(await self._get_transport().apost(payload), payload)
 
     def _stream(
         self,
@@ -332,11 +353,17 @@ class ChatMashaGPT(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         payload = self._payload(messages, stop, kwargs, stream=True)
         converter = StreamConverter(payload)
-        for data in self._get_transport().stream(payload):
-            if (chunk := converter.convert(data)) is not None:
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+        # Closed here, whatever ends this generator, so the connection is released now.
+        with closing(self._get_transport().stream(payload)) as stream:
+            for data in stream:
+                try:
+                    chunk = converter.convert(data)
+                except _MALFORMED as exc:
+                    raise _malformed(exc, data) from exc
+                if chunk is not None:
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
         if (chunk := converter.flush()) is not None:
             yield chunk
 
@@ -349,11 +376,17 @@ class ChatMashaGPT(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         payload = self._payload(messages, stop, kwargs, stream=True)
         converter = StreamConverter(payload)
-        async for data in self._get_transport().astream(payload):
-            if (chunk := converter.convert(data)) is not None:
-                if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+        # Closed here, whatever ends this generator, so the connection is released now.
+        async with aclosing_stream(self._get_transport().astream(payload)) as stream:
+            async for data in stream:
+                try:
+                    chunk = converter.convert(data)
+                except _MALFORMED as exc:
+                    raise _malformed(exc, data) from exc
+                if chunk is not None:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
         if (chunk := converter.flush()) is not None:
             yield chunk
 
