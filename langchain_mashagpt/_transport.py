@@ -12,23 +12,18 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import email.utils
 import itertools
-import random
 import sys
 import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from langchain_mashagpt._decode import ChunkParser, dumps, error_payload, loads, parse_completion
+from langchain_mashagpt._decode import ChunkParser, dumps, parse_completion
+from langchain_mashagpt._retry import RETRY_STATUSES, retry_delay, status_error, stream_failure
 from langchain_mashagpt.errors import (
-    APIConnectionError,
     APIResponseValidationError,
-    APITimeoutError,
-    IncompleteStreamError,
     MashaGPTError,
-    status_error_class,
 )
 
 if TYPE_CHECKING:
@@ -41,14 +36,6 @@ else:
 
 __all__ = ["Transport", "aclosing_stream", "httpx"]
 
-INITIAL_BACKOFF = 0.5
-"""Seconds before the first retry when the server does not say (then doubled)."""
-MAX_BACKOFF = 8.0
-"""The longest computed wait between two attempts, in seconds."""
-MAX_RETRY_AFTER = 60.0
-"""The longest `Retry-After` honoured; a longer one falls back to the backoff."""
-RETRY_STATUSES = frozenset({408, 409, 429})
-"""Statuses retried besides every 5xx."""
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 _SYNC_CLIENTS: dict[float | None, httpx.Client] = {}
 _ASYNC_CLIENTS: weakref.WeakKeyDictionary[
@@ -163,79 +150,6 @@ async def _adrain(raws: AsyncGenerator[bytes, None], transport_error: type[Excep
             await raws.__anext__()
 
 
-def _retry_delay(attempt: int, headers: Mapping[str, str] | None) -> float:
-    """Seconds to wait before retry number `attempt + 1`."""
-    if headers is not None:
-        try:
-            if (ms := headers.get("retry-after-ms")) is not None:
-                wait = float(ms) / 1000
-            elif (value := headers.get("retry-after")) is not None:
-                try:
-                    wait = float(value)
-                except ValueError:
-                    date = email.utils.parsedate_to_datetime(value)
-                    wait = date.timestamp() - time.time()
-            else:
-                wait = -1.0
-            if 0 <= wait <= MAX_RETRY_AFTER:
-                return float(wait)
-        except (TypeError, ValueError):
-            pass
-    backoff = min(INITIAL_BACKOFF * 2.0**attempt, MAX_BACKOFF)
-    return backoff * random.uniform(0.75, 1.0)
-
-
-_HINTS = {
-    400: "Fix the request as the server says.",
-    401: "Check the API key: set MASHAGPT_API_KEY or pass api_key=.",
-    402: "Top up the account's energy balance at mashagpt.ru.",
-    403: "This key may not use this model or endpoint.",
-    404: "Check the model name and base_url.",
-    429: "Rate limited: send fewer requests at once or raise max_retries.",
-}
-
-
-def _status_error(
-    status: int, headers: Mapping[str, str], content: bytes, attempts: int, secret: bytes = b""
-) -> MashaGPTError:
-    if secret and secret in content:  # a server that echoes the rejected key back
-        content = content.replace(secret, b"<API key>")
-    try:
-        body: Any = loads(content)
-    except ValueError:
-        body = content.decode("utf-8", "replace")
-    message, code, error_type = error_payload(body)
-    if message is None:
-        message = str(body)[:300] or "(empty body)"
-    hint = _HINTS.get(status, "The server failed; try again later." if status >= 500 else "")
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    return status_error_class(status)(
-        f"MashaGPT answered HTTP {status}{tries}: {message} {hint}".rstrip(),
-        status_code=status,
-        body=body,
-        code=code,
-        error_type=error_type,
-        request_id=headers.get("x-request-id") or headers.get("request-id"),
-        headers=dict(headers),
-        attempts=attempts,
-    )
-
-
-def _connection_error(exc: Exception, is_timeout: bool, attempts: int) -> MashaGPTError:
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    if is_timeout:
-        return APITimeoutError(
-            f"MashaGPT did not answer in time{tries} ({type(exc).__name__}). "
-            "Raise timeout= or max_retries=, or try again later.",
-            attempts=attempts,
-        )
-    return APIConnectionError(
-        f"Could not talk to MashaGPT{tries}: {type(exc).__name__}: {exc}. "
-        "Check base_url and the network.",
-        attempts=attempts,
-    )
-
-
 def _not_an_event_stream(headers: Mapping[str, str]) -> bool:
     """Whether a 2xx answer to a stream request is a whole JSON body or HTML page."""
     return headers.get("content-type", "").startswith(("application/json", "text/html"))
@@ -295,26 +209,6 @@ class Transport:
             return error in RETRY_STATUSES or error >= 500
         return True
 
-    def _failure(
-        self, exc: Exception, timeout_error: type[Exception], attempt: int, chunks: int
-    ) -> MashaGPTError:
-        """The error for a transport exception that is not retried."""
-        if chunks and isinstance(exc, timeout_error):
-            return APITimeoutError(
-                f"MashaGPT's stream stalled after {chunks} chunks: nothing more came "
-                f"in time ({type(exc).__name__}); the partial answer is not returned, "
-                "and a started stream is never retried. Raise timeout= or try again.",
-                attempts=attempt + 1,
-            )
-        if chunks:
-            return IncompleteStreamError(
-                f"MashaGPT's stream broke off after {chunks} chunks "
-                f"({type(exc).__name__}: {exc}); the partial answer is not returned. "
-                "Try again.",
-                attempts=attempt + 1,
-            )
-        return _connection_error(exc, isinstance(exc, timeout_error), attempt + 1)
-
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
         """POST a non-streamed request; return the checked completion JSON."""
         client = self._client or _shared_client(self.timeout)
@@ -325,17 +219,17 @@ class Transport:
                 response = client.post(url, content=body, headers=headers)
             except transport_error as exc:
                 if not self._retry(attempt, exc):
-                    raise self._failure(exc, timeout_error, attempt, 0) from exc
-                time.sleep(_retry_delay(attempt, None))
+                    raise stream_failure(exc, timeout_error, attempt, 0) from exc
+                time.sleep(retry_delay(attempt, None))
             else:
                 status = response.status_code
                 if status < 300:
                     return parse_completion(response.content)
                 if not self._retry(attempt, status):
-                    raise _status_error(
+                    raise status_error(
                         status, response.headers, response.content, attempt + 1, self._secret
                     )
-                time.sleep(_retry_delay(attempt, response.headers))
+                time.sleep(retry_delay(attempt, response.headers))
             attempt += 1
 
     async def apost(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -348,17 +242,17 @@ class Transport:
                 response = await client.post(url, content=body, headers=headers)
             except transport_error as exc:
                 if not self._retry(attempt, exc):
-                    raise self._failure(exc, timeout_error, attempt, 0) from exc
-                await asyncio.sleep(_retry_delay(attempt, None))
+                    raise stream_failure(exc, timeout_error, attempt, 0) from exc
+                await asyncio.sleep(retry_delay(attempt, None))
             else:
                 status = response.status_code
                 if status < 300:
                     return parse_completion(response.content)
                 if not self._retry(attempt, status):
-                    raise _status_error(
+                    raise status_error(
                         status, response.headers, response.content, attempt + 1, self._secret
                     )
-                await asyncio.sleep(_retry_delay(attempt, response.headers))
+                await asyncio.sleep(retry_delay(attempt, response.headers))
             attempt += 1
 
     def stream(self, payload: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
@@ -393,14 +287,12 @@ class Transport:
                     r.close()
             except transport_error as exc:
                 if chunks or not self._retry(attempt, exc):
-                    raise self._failure(exc, timeout_error, attempt, chunks) from exc
-                time.sleep(_retry_delay(attempt, None))
+                    raise stream_failure(exc, timeout_error, attempt, chunks) from exc
+                time.sleep(retry_delay(attempt, None))
             else:
                 if not self._retry(attempt, r.status_code):
-                    raise _status_error(
-                        r.status_code, r.headers, content, attempt + 1, self._secret
-                    )
-                time.sleep(_retry_delay(attempt, r.headers))
+                    raise status_error(r.status_code, r.headers, content, attempt + 1, self._secret)
+                time.sleep(retry_delay(attempt, r.headers))
             attempt += 1
 
     async def astream(self, payload: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
@@ -435,12 +327,10 @@ class Transport:
                     await r.aclose()
             except transport_error as exc:
                 if chunks or not self._retry(attempt, exc):
-                    raise self._failure(exc, timeout_error, attempt, chunks) from exc
-                await asyncio.sleep(_retry_delay(attempt, None))
+                    raise stream_failure(exc, timeout_error, attempt, chunks) from exc
+                await asyncio.sleep(retry_delay(attempt, None))
             else:
                 if not self._retry(attempt, r.status_code):
-                    raise _status_error(
-                        r.status_code, r.headers, content, attempt + 1, self._secret
-                    )
-                await asyncio.sleep(_retry_delay(attempt, r.headers))
+                    raise status_error(r.status_code, r.headers, content, attempt + 1, self._secret)
+                await asyncio.sleep(retry_delay(attempt, r.headers))
             attempt += 1

@@ -30,7 +30,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from langchain_mashagpt._convert import PROVIDER
+from langchain_mashagpt._answers import PROVIDER
 from langchain_mashagpt.errors import BudgetExceededError
 
 __all__ = ["EnergyUsage", "MashaGPTCallbackHandler", "get_mashagpt_callback"]

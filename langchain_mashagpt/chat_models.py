@@ -20,18 +20,12 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
-from langchain_mashagpt._convert import (
-    PROVIDER,
-    StreamConverter,
-    build_payload,
-    chat_result,
-    check_params,
-)
+from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
+from langchain_mashagpt._convert import build_payload, check_params
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tools import function_call_for, functions_for
 from langchain_mashagpt._transport import Transport, aclosing_stream
 from langchain_mashagpt._version import __version__
-from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 
@@ -47,25 +41,6 @@ _REQUEST_FIELDS = (
     "logit_bias",
     "user",
 )
-
-# What a converter raises on an answer of the wrong shape (a string where the API
-# documents an object, a number for a text; pydantic's errors are ValueErrors).
-_MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
-
-
-def _malformed(exc: Exception, data: Any) -> APIResponseValidationError:
-    return APIResponseValidationError(
-        "MashaGPT's answer does not have the API's documented format "
-        f"({type(exc).__name__}: {str(exc)[:200]}): {str(data)[:200]}",
-        body=data,
-    )
-
-
-def _checked_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatResult:
-    try:
-        return chat_result(completion, payload)
-    except _MALFORMED as exc:
-        raise _malformed(exc, completion) from exc
 
 
 class ChatMashaGPT(BaseChatModel):
@@ -332,7 +307,7 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, kwargs, stream=False)
-        return _checked_result(self._get_transport().post(payload), payload)
+        return chat_result(self._get_transport().post(payload), payload)
 
     async def _agenerate(
         self,
@@ -342,7 +317,7 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, kwargs, stream=False)
-        return _checked_result(await self._get_transport().apost(payload), payload)
+        return chat_result(await self._get_transport().apost(payload), payload)
 
     def _stream(
         self,
@@ -356,11 +331,7 @@ class ChatMashaGPT(BaseChatModel):
         # Closed here, whatever ends this generator, so the connection is released now.
         with closing(self._get_transport().stream(payload)) as stream:
             for data in stream:
-                try:
-                    chunk = converter.convert(data)
-                except _MALFORMED as exc:
-                    raise _malformed(exc, data) from exc
-                if chunk is not None:
+                if (chunk := converter.convert(data)) is not None:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -379,11 +350,7 @@ class ChatMashaGPT(BaseChatModel):
         # Closed here, whatever ends this generator, so the connection is released now.
         async with aclosing_stream(self._get_transport().astream(payload)) as stream:
             async for data in stream:
-                try:
-                    chunk = converter.convert(data)
-                except _MALFORMED as exc:
-                    raise _malformed(exc, data) from exc
-                if chunk is not None:
+                if (chunk := converter.convert(data)) is not None:
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -391,16 +358,7 @@ class ChatMashaGPT(BaseChatModel):
             yield chunk
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
-        total: dict[str, Any] = {}
-        model_name = self.model
-        for output in llm_outputs:
-            if not output:
-                continue
-            model_name = output.get("model_name") or model_name
-            for key, value in (output.get("token_usage") or {}).items():
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    total[key] = total.get(key, 0) + value
-        return {"token_usage": total, "model_name": model_name}
+        return sum_llm_outputs(llm_outputs, self.model)
 
     def bind_tools(
         self,
@@ -416,7 +374,7 @@ class ChatMashaGPT(BaseChatModel):
         Args:
             tools: `@tool` functions, `BaseTool`s, pydantic models, TypedDicts,
                 plain functions, or OpenAI tool/function dicts.
-            tool_choice: `None`/`"auto"` lets the model choose; `"none"` forbids
+            tool_choice: `None`/`"auto"`/`False` lets the model choose; `"none"` forbids
                 calls; a tool's name (or `{"type": "function", "function":
                 {"name": …}}`) forces that tool; `"any"`, `"required"` or `True`
                 force a call of some tool (with several tools, through one

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Computed backoff of 10 ms (not 0.5 s); a server's Retry-After is still honoured."""
-    monkeypatch.setattr("langchain_mashagpt._transport.INITIAL_BACKOFF", 0.01)
+    monkeypatch.setattr("langchain_mashagpt._retry.INITIAL_BACKOFF", 0.01)
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -10,7 +10,8 @@ import pytest
 from langchain_core import exceptions as lc
 
 from langchain_mashagpt import errors
-from langchain_mashagpt._transport import _retry_delay, httpx
+from langchain_mashagpt._retry import retry_delay as _retry_delay
+from langchain_mashagpt._transport import httpx
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, sse_fixture
 
 
