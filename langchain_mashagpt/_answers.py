@@ -158,7 +158,7 @@ class StreamConverter:
     sent whole, unwrapped, when the choice finishes (or at `flush`).
     """
 
-    __slots__ = ("_args", "_call_id", "_id", "_name", "_started", "_tools")
+    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_started", "_tools")
 
     def __init__(self, payload: dict[str, Any]) -> None:
         """Prepare for the stream of the request `payload`."""
@@ -166,6 +166,7 @@ class StreamConverter:
         self._call_id: str | None = None
         self._id: str | None = None
         self._started = False
+        self._answered = False
         self._name = ""
         self._args = ""
 
@@ -185,6 +186,7 @@ class StreamConverter:
         tool_chunks = []
         choices = data["choices"]
         if choices:
+            self._answered = True
             choice = choices[0]
             delta = choice.get("delta") or {}
             content = delta.get("content") or ""
@@ -214,7 +216,15 @@ class StreamConverter:
         return ChatGenerationChunk(message=AIMessageChunk(**fields))
 
     def flush(self) -> ChatGenerationChunk | None:
-        """A held dispatcher call the stream never finished, if any."""
+        """A held dispatcher call the stream never finished, if any.
+
+        Raises:
+            APIResponseValidationError: The stream carried no choice at all.
+        """
+        if not self._answered:
+            raise APIResponseValidationError(
+                "MashaGPT's stream ended without any choice: there is no answer."
+            )
         held = self._held_call()
         return (
             ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=held))

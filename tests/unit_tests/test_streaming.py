@@ -145,3 +145,9 @@ async def test_usage_on_the_last_choice_chunk_is_kept(run: Runner, server: MockS
 async def test_done_without_trailing_blank_line(run: Runner, server: MockServer) -> None:
     server.sse(sse_fixture("text").rstrip(b"\n"))
     assert merge(await run.stream(server.model(), "hi")).content == "Hello, мир!"
+
+
+async def test_a_stream_with_no_choice_is_no_answer(run: Runner, server: MockServer) -> None:
+    server.sse("data: [DONE]\n\n")
+    with pytest.raises(errors.APIResponseValidationError, match="without any choice"):
+        await run.stream(server.model(), "hi")
