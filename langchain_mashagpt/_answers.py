@@ -158,7 +158,7 @@ class StreamConverter:
     sent whole, unwrapped, when the choice finishes (or at `flush`).
     """
 
-    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_started", "_tools")
+    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_started", "_tools", "_usage")
 
     def __init__(self, payload: dict[str, Any]) -> None:
         """Prepare for the stream of the request `payload`."""
@@ -167,6 +167,7 @@ class StreamConverter:
         self._id: str | None = None
         self._started = False
         self._answered = False
+        self._usage: dict[str, Any] | None = None
         self._name = ""
         self._args = ""
 
@@ -198,7 +199,9 @@ class StreamConverter:
                 tool_chunks += self._held_call()
         usage = data.get("usage")
         if usage:
-            metadata["token_usage"] = usage
+            usage = self._usage_added(usage)
+            if usage:
+                metadata["token_usage"] = usage
         if not (content or tool_chunks or metadata):
             return None
         # Only the fields a chunk has: langchain-core keeps every chunk of a stream,
@@ -214,6 +217,18 @@ class StreamConverter:
         if usage:
             fields["usage_metadata"] = usage_metadata(usage)
         return ChatGenerationChunk(message=AIMessageChunk(**fields))
+
+    def _usage_added(self, usage: dict[str, Any]) -> dict[str, Any] | None:
+        """`usage`, unless this stream already sent the same object.
+
+        A usage object normally comes once, in the last chunk; a gateway that
+        also puts it on the finishing chunk must not have it counted twice when
+        the chunks are added up.
+        """
+        if usage == self._usage:
+            return None
+        self._usage = usage
+        return usage
 
     def flush(self) -> ChatGenerationChunk | None:
         """A held dispatcher call the stream never finished, if any.

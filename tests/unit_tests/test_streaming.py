@@ -151,3 +151,17 @@ async def test_a_stream_with_no_choice_is_no_answer(run: Runner, server: MockSer
     server.sse("data: [DONE]\n\n")
     with pytest.raises(errors.APIResponseValidationError, match="without any choice"):
         await run.stream(server.model(), "hi")
+
+
+async def test_usage_repeated_on_two_chunks_is_counted_once(
+    run: Runner, server: MockServer
+) -> None:
+    lines = sse_fixture("text").decode().split("\n\n")
+    usage = lines[6][lines[6].index('"usage"') : -1]
+    finish = lines[5].replace('"choices"', usage + ',"choices"', 1)
+    server.sse("\n\n".join([*lines[:5], finish, *lines[6:]]))
+    chunks = await run.stream(server.model(), "hi")
+    total = merge(chunks)
+    assert sum(1 for c in chunks if c.usage_metadata) == 1
+    assert total.usage_metadata == {"input_tokens": 9, "output_tokens": 4, "total_tokens": 13}
+    assert total.response_metadata["token_usage"] == USAGE
