@@ -16,6 +16,7 @@ from langchain_core.messages import HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_mashagpt import ChatMashaGPT
+from tests.capabilities import MashaGPTCapabilities
 from tests.integration_tests.conftest import MODEL, Connection
 
 if TYPE_CHECKING:
@@ -35,12 +36,8 @@ def _refused(model: ChatMashaGPT, vcr: Cassette | None, *blocks: dict[str, Any])
     assert len(vcr) == 0, "a refused input must not reach the API"
 
 
-class TestChatMashaGPTIntegration(ChatModelIntegrationTests):
+class TestChatMashaGPTIntegration(MashaGPTCapabilities, ChatModelIntegrationTests):
     connection: Connection
-
-    @property
-    def chat_model_class(self) -> type[ChatMashaGPT]:
-        return ChatMashaGPT
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
@@ -60,62 +57,6 @@ class TestChatMashaGPTIntegration(ChatModelIntegrationTests):
     @property
     def enable_vcr_tests(self) -> bool:
         return True
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return False  # no `response_format`: json_mode only parses text the prompt asked for
-
-    @property
-    def supports_model_override(self) -> bool:
-        return True  # `model` is a per-request field of the API, an aggregator of models
-
-    @property
-    def model_override_value(self) -> str:
-        return "gpt-4o"
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return False
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return False
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return False
 
     # The API's message `content` is a string. langchain-tests skips its image, PDF and
     # audio tests (it forbids overriding them); these check the refusal instead.

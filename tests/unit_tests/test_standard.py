@@ -11,13 +11,10 @@ from langchain_core.load import dumpd, load
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from langchain_mashagpt import ChatMashaGPT
+from tests.capabilities import MashaGPTCapabilities
 
 
-class TestChatMashaGPTStandard(ChatModelUnitTests):
-    @property
-    def chat_model_class(self) -> type[ChatMashaGPT]:
-        return ChatMashaGPT
-
+class TestChatMashaGPTStandard(MashaGPTCapabilities, ChatModelUnitTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "gpt-4o-mini", "api_key": "sk-standard-test"}
@@ -27,50 +24,6 @@ class TestChatMashaGPTStandard(ChatModelUnitTests):
         env = {"MASHAGPT_API_KEY": "sk-from-env", "MASHAGPT_BASE_URL": "https://gw.example/v1"}
         expected = {"api_key": "sk-from-env", "base_url": "https://gw.example/v1"}
         return env, {"model": "gpt-4o"}, {**expected, "model": "gpt-4o"}
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return False  # no `response_format`: json_mode only parses text the prompt asked for
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return False  # the API takes text content only
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return False
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return False
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return False
 
     @pytest.mark.xfail(
         reason="langchain-core's loader admits only the classes in its own mapping, even "
