@@ -1,4 +1,4 @@
-"""Quick start: a prompt-template chain, a tool call, a streamed answer, and what each cost.
+"""Quick start: a prompt-template chain, a streamed chain with a tool call, and what each cost.
 
     python examples/quickstart.py      # or: make demo
 
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from _backend import chat_model
-from langchain_core.messages import HumanMessage
-from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.tools import tool
 
 from langchain_mashagpt import get_mashagpt_callback
@@ -45,18 +45,26 @@ with chat_model(chunk_delay=0.02) as make_model, get_mashagpt_callback() as tota
         answer = chain.invoke({"a": 12, "b": 7})
         print(f"   {answer.content}")
 
-    with step("2. A tool call, answered through the function round trip"):
-        model_with_tools = model.bind_tools([get_weather])
-        messages = [HumanMessage("What is the weather in Moscow?")]
-        request = model_with_tools.invoke(messages)  # the model asks for the tool
+    with step("2. A chain with a tool call, streamed, answered through the function round trip"):
+        agent_prompt = ChatPromptTemplate.from_messages(
+            [("system", "Use the tools when they help."), MessagesPlaceholder("messages")]
+        )
+        chain = agent_prompt | model.bind_tools([get_weather])
+        messages: list[BaseMessage] = [HumanMessage("What is the weather in Moscow?")]
+        request = None
+        for chunk in chain.stream({"messages": messages}):  # the model asks for the tool
+            request = chunk if request is None else request + chunk
+        assert isinstance(request, AIMessageChunk)
         messages.append(request)
         for call in request.tool_calls:
             print(f"   model calls  {call['name']}({call['args']})")
             result = get_weather.invoke(call)  # run it: a ToolMessage for this call
             print(f"   tool returns {result.content!r}")
             messages.append(result)
-        final = model_with_tools.invoke(messages)  # the model answers using the result
-        print(f"   answer: {final.content}")
+        print("   answer: ", end="")
+        for chunk in chain.stream({"messages": messages}):  # the answer, using the result
+            print(chunk.text, end="", flush=True)
+        print()
 
     with step("3. A streamed answer, printed as it arrives"):
         print("   ", end="")
