@@ -9,23 +9,11 @@ plugin, so they do not clash when the plugin is registered too.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from langchain_mashagpt.testing import MashaGPTEmulator
-from langchain_mashagpt.testing.pytest_plugin import uses_pytest_socket
 from tests.emulator.helpers import Api
-
-_HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not uses_pytest_socket(config):
-        return
-    for item in items:
-        if _HERE in item.path.parents and not item.get_closest_marker("allow_hosts"):
-            item.add_marker(pytest.mark.allow_hosts(["127.0.0.1"]))
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,17 @@ from typing import Any
 
 from langchain_mashagpt.testing import MashaGPTEmulator
 
+WEATHER: dict[str, Any] = {
+    "name": "get_weather",
+    "description": "Get the weather at a location.",
+    "parameters": {
+        "type": "object",
+        "properties": {"location": {"type": "string"}},
+        "required": ["location"],
+    },
+}
+"""A function definition as the API documents it, for requests in these tests."""
+
 CHAT = "/v1/chat/completions"
 
 

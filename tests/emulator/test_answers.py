@@ -9,17 +9,7 @@ from typing import Any
 import pytest
 
 from langchain_mashagpt.testing import ENERGY_RATES, MashaGPTEmulator, Reply, count_tokens
-from tests.emulator.helpers import Api
-
-WEATHER = {
-    "name": "get_weather",
-    "description": "Get the weather at a location.",
-    "parameters": {
-        "type": "object",
-        "properties": {"location": {"type": "string"}},
-        "required": ["location"],
-    },
-}
+from tests.emulator.helpers import WEATHER, Api
 
 
 def test_completion_shape(api: Api) -> None:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import openai
 import pytest
 from openai.types.shared_params import FunctionDefinition
 
 from langchain_mashagpt.testing import MashaGPTEmulator
+from tests.emulator.helpers import WEATHER
 
-FUNCTION: FunctionDefinition = {
-    "name": "get_weather",
-    "description": "Get the weather at a location.",
-    "parameters": {
-        "type": "object",
-        "properties": {"location": {"type": "string"}},
-        "required": ["location"],
-    },
-}
+FUNCTION = cast("FunctionDefinition", WEATHER)
 
 
 def test_plain_completion(emu: MashaGPTEmulator) -> None:
