@@ -20,6 +20,7 @@ from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
     "DISPATCHER_NAME",
+    "apply_openai_tools",
     "function_call_for",
     "functions_for",
 ]
@@ -93,6 +94,11 @@ def function_call_for(
         ValueError: `tool_choice` names no bound tool, or is of an unknown form.
     """
     names = [f["name"] for f in functions]
+    if not functions and tool_choice not in (None, "auto", "none", False):
+        raise ValueError(
+            f"tool_choice {tool_choice!r} requires a tool call, but no tools are bound: "
+            "pass the tools, or leave tool_choice out."
+        )
     if tool_choice is None or tool_choice == "auto" or tool_choice is False:
         return functions, "auto"
     if tool_choice == "none":
@@ -148,3 +154,29 @@ def _dispatcher(functions: list[FunctionDefinition]) -> FunctionDefinition:
             "maxProperties": 1,
         },
     }
+
+
+def apply_openai_tools(payload: dict[str, Any]) -> None:
+    """Translate OpenAI's newer request names in `payload`, in place.
+
+    `tools` and `tool_choice` bound with `bind` (as `create_openai_tools_agent`
+    does) become `functions` and `function_call` exactly as `bind_tools` makes
+    them, added to any `functions` already there. `parallel_tool_calls` is
+    taken out: the plain protocol makes one call per message either way.
+
+    Raises:
+        ValueError: As `functions_for` and `function_call_for`.
+    """
+    payload.pop("parallel_tool_calls", None)
+    if "tools" not in payload and "tool_choice" not in payload:
+        return
+    functions = [*(payload.pop("functions", None) or ()), *functions_for(payload.pop("tools", ()))]
+    choice = payload.pop("tool_choice", None)
+    if choice is None and "function_call" in payload:
+        choice = payload.pop("function_call")
+        if isinstance(choice, dict):
+            choice = choice.get("name")
+    functions, function_call = function_call_for(choice, functions)
+    if functions:
+        payload["functions"] = functions
+        payload["function_call"] = function_call

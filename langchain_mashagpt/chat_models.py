@@ -383,17 +383,17 @@ class ChatMashaGPT(BaseChatModel):
                 dispatcher function unwrapped on the way back).
             strict: Accepted for compatibility; the API has no strict mode, so
                 arguments are checked when parsed, not by the server.
-            parallel_tool_calls: Accepted for compatibility; the API always makes
-                at most one call per message.
+            parallel_tool_calls: Accepted for compatibility; the API makes at
+                most one call per message.
             **kwargs: Further parameters bound with the tools.
 
         Raises:
-            ValueError: A tool name the API rejects, or a `tool_choice` that
-                names no bound tool.
+            ValueError: A `tool_choice` that names no bound tool, or forces a
+                call with no tools bound.
         """
-        if not tools:
-            return self.bind(**kwargs)
         functions, function_call = function_call_for(tool_choice, functions_for(tools))
+        if not functions:
+            return self.bind(**kwargs)
         return self.bind(functions=functions, function_call=function_call, **kwargs)
 
     def with_structured_output(
