@@ -17,6 +17,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_mashagpt._decode import dumps, loads
+from langchain_mashagpt._parallel import batch_tools, decode_batch, is_batch
 from langchain_mashagpt._tools import dispatched_tools, unwrap_call
 from langchain_mashagpt.errors import APIResponseValidationError
 
@@ -51,7 +52,22 @@ def _parse_call(name: str, raw: str, tools: frozenset[str]) -> tuple[str, Any, s
     return unwrap_call(name, args, tools)
 
 
-def _ai_message(message: Mapping[str, Any], tools: frozenset[str], **fields: Any) -> AIMessage:
+def _outcomes(
+    name: str, raw: str, tools: frozenset[str], batch: frozenset[str]
+) -> list[tuple[str, Any, str, str | None]]:
+    """`(name, args, raw, error)` of each call one whole function call makes."""
+    if batch and is_batch(name):
+        return [
+            (tool, args, args if error else dumps(args).decode(), error)
+            for tool, args, error in decode_batch(raw, batch)
+        ]
+    tool, args, error = _parse_call(name, raw, tools)
+    return [(tool, args, raw, error)]
+
+
+def _ai_message(
+    message: Mapping[str, Any], tools: frozenset[str], batch: frozenset[str], **fields: Any
+) -> AIMessage:
     call = message.get("function_call")
     calls: list[Any] = []
     invalid: list[Any] = []
@@ -59,12 +75,13 @@ def _ai_message(message: Mapping[str, Any], tools: frozenset[str], **fields: Any
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
-        call_id = _new_call_id()
-        name, args, error = _parse_call(call.get("name") or "", raw, tools)
-        if error is None:
-            calls.append(tool_call(name=name, args=args, id=call_id))
-        else:
-            invalid.append(invalid_tool_call(name=name, args=raw, id=call_id, error=error))
+        for name, args, text, error in _outcomes(call.get("name") or "", raw, tools, batch):
+            if error is None:
+                calls.append(tool_call(name=name, args=args, id=_new_call_id()))
+            else:
+                invalid.append(
+                    invalid_tool_call(name=name, args=text, id=_new_call_id(), error=error)
+                )
     return AIMessage(
         content=message.get("content") or "",
         tool_calls=calls,
@@ -120,6 +137,7 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
         )
     usage = completion.get("usage") or None
     tools = dispatched_tools(payload)
+    batch = batch_tools(payload)
     common = {
         "model_name": completion.get("model"),
         "model_provider": PROVIDER,
@@ -140,6 +158,7 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
         ai = _ai_message(
             message,
             tools,
+            batch,
             id=completion.get("id"),
             response_metadata=metadata,
             usage_metadata=usage_metadata(usage) if usage is not None and k == 0 else None,
@@ -154,15 +173,27 @@ class StreamConverter:
 
     `model_name` and `model_provider` ride on the first chunk, `finish_reason` on
     the chunk that ends the choice and usage on the chunk that carries it, so the
-    sum of the chunks has each once. A call of the dispatcher is held back and
-    sent whole, unwrapped, when the choice finishes (or at `flush`).
+    sum of the chunks has each once. A call of the dispatcher or of the batch
+    function is held back and sent whole, unwrapped, when the choice finishes
+    (or at `flush`): a batch call as one tool-call chunk per call, indexes 0…N-1.
     """
 
-    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_started", "_tools", "_usage")
+    __slots__ = (
+        "_answered",
+        "_args",
+        "_batch",
+        "_call_id",
+        "_id",
+        "_name",
+        "_started",
+        "_tools",
+        "_usage",
+    )
 
     def __init__(self, payload: dict[str, Any]) -> None:
         """Prepare for the stream of the request `payload`."""
         self._tools = dispatched_tools(payload)
+        self._batch = batch_tools(payload)
         self._call_id: str | None = None
         self._id: str | None = None
         self._started = False
@@ -258,7 +289,7 @@ class StreamConverter:
         if self._call_id is not None and not self._tools:  # the name went out already
             return [tool_call_chunk(name=name or None, args=args, id=None, index=0)]
         self._name += name
-        if self._tools or not args:
+        if self._tools or not args or (self._batch and is_batch(self._name)):
             self._args += args
             return []
         self._call_id = _new_call_id()
@@ -277,6 +308,12 @@ class StreamConverter:
         self._call_id = self._call_id or _new_call_id()
         name, raw = self._name, self._args
         self._name = self._args = ""
+        if self._batch and is_batch(name):
+            return [
+                # an invalid item's raw text goes as a JSON string: see above
+                tool_call_chunk(name=tool, args=dumps(args).decode(), id=_new_call_id(), index=k)
+                for k, (tool, args, _) in enumerate(decode_batch(raw, self._batch))
+            ]
         if not self._tools:  # a call without arguments
             return [tool_call_chunk(name=name, args=raw, id=self._call_id, index=0)]
         tool, args, error = _parse_call(name, raw, self._tools)

@@ -47,33 +47,22 @@ def batch_function(
         functions: The bound tools' function definitions.
         with_schemas: Whether each tool's parameter schema goes into the batch
             function itself (an `anyOf` branch per tool, keyed by its
-            `recipient_name`), for when the batch function is sent alone;
-            beside the tools' own definitions it only names them, which keeps
-            the prompt small.
+            `recipient_name`, and a description listing the tools), for when the
+            batch function is sent alone; beside the tools' own definitions it
+            only names them, which keeps the prompt it adds to every request small.
     """
     from langchain_core.utils.json_schema import dereference_refs
 
     names = [f["name"] for f in functions]
-    lines = [
-        f"- {f['name']}: {f['description']}" if f.get("description") else f"- {f['name']}"
-        for f in functions
-    ]
-    where = "its schema below" if with_schemas else "its definition among the functions"
     item: dict[str, Any] = {
         "type": "object",
         "properties": {
-            "recipient_name": {
-                "type": "string",
-                "enum": names,
-                "description": "The name of the tool to call.",
-            },
-            "parameters": {
-                "type": "object",
-                "description": f"The tool's arguments, as {where} describes them.",
-            },
+            "recipient_name": {"type": "string", "enum": names},
+            "parameters": {"type": "object"},
         },
         "required": ["recipient_name", "parameters"],
     }
+    description = "Call several functions at once: one `tool_uses` item per call."
     if with_schemas:
         branches = []
         for function in functions:
@@ -91,12 +80,17 @@ def batch_function(
                 }
             )
         item["anyOf"] = branches
+        lines = [
+            f"- {f['name']}: {f['description']}" if f.get("description") else f"- {f['name']}"
+            for f in functions
+        ]
+        description = (
+            "Call one or several of these tools at once: one `tool_uses` item per "
+            "call, its `parameters` as that tool's `anyOf` branch says.\n" + "\n".join(lines)
+        )
     return {
         "name": BATCH_NAME,
-        "description": "Call several tools at once, when they can run independently "
-        "(several of the same tool, or different tools): one item of `tool_uses` per "
-        "call, in the order they should run. To call one tool, call it directly. "
-        "The tools:\n" + "\n".join(lines),
+        "description": description,
         "parameters": {
             "type": "object",
             "properties": {"tool_uses": {"type": "array", "minItems": 1, "items": item}},
