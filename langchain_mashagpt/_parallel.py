@@ -33,7 +33,7 @@ BATCH_NAME = "multi_tool_use_parallel"
 
 _PREFIX = "functions."
 
-Outcome = tuple[str, Any, str | None]
+BatchItem = tuple[str, Any, str | None]
 """`(name, args, error)` of one call: `error` is `None` for a valid call, whose
 `args` is then an object; an invalid call's `args` is its JSON text."""
 
@@ -116,7 +116,7 @@ def is_batch(name: str) -> bool:
     return name in (BATCH_NAME, "multi_tool_use.parallel")
 
 
-def decode_batch(raw: str, tools: frozenset[str]) -> list[Outcome]:
+def decode_batch(raw: str, tools: frozenset[str]) -> list[BatchItem]:
     """The calls one call of the batch function makes, in order.
 
     Args:
@@ -145,7 +145,7 @@ def decode_batch(raw: str, tools: frozenset[str]) -> list[Outcome]:
     return [_item(use, tools) for use in uses]
 
 
-def _item(use: Any, tools: frozenset[str]) -> Outcome:
+def _item(use: Any, tools: frozenset[str]) -> BatchItem:
     if not isinstance(use, dict):
         return "", dumps(use).decode(), "a `tool_uses` item is not a JSON object"
     name = use.get("recipient_name")
