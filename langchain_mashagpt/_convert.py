@@ -50,7 +50,8 @@ _RANGES = {
 _UNSUPPORTED = {
     "tools": "bind tools with model.bind_tools(tools): they are sent as `functions`",
     "tool_choice": "pass tool_choice to model.bind_tools(tools, tool_choice=...)",
-    "parallel_tool_calls": "the API makes one function call per message",
+    "parallel_tool_calls": "pass it to model.bind_tools(tools, parallel_tool_calls=True) "
+    "or set ChatMashaGPT(parallel_tool_calls=True)",
     "response_format": "use model.with_structured_output(schema)",
 }
 

@@ -9,6 +9,15 @@ the property it fills names the tool. `_calls.CallPlan.decode` turns that call
 back into an ordinary call of the user's tool; a dispatcher call that does not
 name exactly one known tool with an object of arguments becomes an invalid tool
 call.
+
+With `parallel=True` (`bind_tools(..., parallel_tool_calls=True)`) the batch
+function of `_parallel` joins in, by `tool_choice`:
+- `None`/`"auto"`/`False`: the tools and the batch function, `"auto"`;
+- `"none"`: the tools, `"none"` (no call can come, so no batch either);
+- a tool's name: the tools, that tool forced (exactly that one call);
+- `"any"`/`"required"`/`True`: the batch function alone, carrying each tool's
+  schema, forced; it replaces the forced single tool and the `select_tool`
+  dispatcher, since its `minItems` 1 already requires a call.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_mashagpt._parallel import BATCH_NAME, batch_function
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
@@ -85,19 +95,32 @@ def _untitled(schema: Any) -> Any:
 
 
 def function_call_for(
-    tool_choice: Any, functions: list[FunctionDefinition]
+    tool_choice: Any, functions: list[FunctionDefinition], *, parallel: bool = False
 ) -> tuple[list[FunctionDefinition], str | dict[str, str]]:
     """The `functions` to send and the `function_call` for a LangChain `tool_choice`.
 
+    With `parallel`, the batch function is offered as the module docstring's
+    table says.
+
     Raises:
-        ValueError: `tool_choice` names no bound tool, or is of an unknown form.
+        ValueError: `tool_choice` names no bound tool, or is of an unknown form;
+            or, with `parallel`, a tool has the batch function's name.
     """
     names = [f["name"] for f in functions]
+    if parallel and BATCH_NAME in names:
+        raise ValueError(
+            f"A tool is named {BATCH_NAME!r}, the name this package uses to make "
+            "several tool calls at once (parallel_tool_calls=True): rename it."
+        )
     if tool_choice is None or tool_choice == "auto" or tool_choice is False:
+        if parallel:
+            return [*functions, batch_function(functions, with_schemas=False)], "auto"
         return functions, "auto"
     if tool_choice == "none":
         return functions, "none"
     if tool_choice is True or tool_choice in _REQUIRED:
+        if parallel:
+            return [batch_function(functions, with_schemas=True)], {"name": BATCH_NAME}
         if len(functions) == 1:
             return functions, {"name": names[0]}
         if DISPATCHER_NAME in names:

@@ -200,6 +200,9 @@ class ChatMashaGPT(BaseChatModel):
     """Whether `invoke` streams under the hood (callbacks get each token)."""
     stream_usage: bool = True
     """Whether streams ask for a final usage chunk (`stream_options.include_usage`)."""
+    parallel_tool_calls: bool | None = None
+    """Whether `bind_tools` lets the model make several tool calls in one answer,
+    through the batch function `multi_tool_use_parallel` (default off)."""
     default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
     default_query: dict[str, str] | None = None
@@ -471,8 +474,9 @@ class ChatMashaGPT(BaseChatModel):
                 dispatcher function unwrapped on the way back).
             strict: Accepted for compatibility; the API has no strict mode, so
                 arguments are checked when parsed, not by the server.
-            parallel_tool_calls: Accepted for compatibility; the API always makes
-                at most one call per message.
+            parallel_tool_calls: `True` offers one batch function whose call
+                comes back as several tool calls (see `docs/parallel-tools.md`);
+                `None` takes the model's `parallel_tool_calls` field.
             **kwargs: Further parameters bound with the tools.
 
         Raises:
@@ -481,7 +485,10 @@ class ChatMashaGPT(BaseChatModel):
         """
         if not tools:
             return self.bind(**kwargs)
-        functions, function_call = function_call_for(tool_choice, functions_for(tools))
+        parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
+        functions, function_call = function_call_for(
+            tool_choice, functions_for(tools), parallel=bool(parallel)
+        )
         return self.bind(functions=functions, function_call=function_call, **kwargs)
 
     def with_structured_output(

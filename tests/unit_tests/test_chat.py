@@ -183,7 +183,7 @@ async def test_stop_as_invoke_argument(run: Runner, server: MockServer) -> None:
         ({"tools": []}, "bind_tools"),
         ({"tool_choice": "auto"}, "no `tool_choice` parameter"),
         ({"response_format": {"type": "json_object"}}, "with_structured_output"),
-        ({"parallel_tool_calls": False}, "one function call per message"),
+        ({"parallel_tool_calls": False}, r"bind_tools\(tools, parallel_tool_calls=True\)"),
     ],
 )
 async def test_bad_parameters_fail_before_sending(
