@@ -196,7 +196,8 @@ def _chunk_differences(chunk: Any, where: str) -> list[Difference]:
             continue
         for key in sorted(set(delta) - _DELTA_KEYS):
             if delta[key] is not None:
-                found.append(Difference(f"delta.{key}", "only role/content/function_call", "set"))
+                expected = "only role/content/function_call"
+                found.append(Difference(f"delta.{key}", expected, shape(delta[key])))
         if delta.get("function_call") is not None:
             call = delta["function_call"]
             if not isinstance(call, dict) or set(call) - {"name", "arguments"}:
