@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from langchain_core.messages import (
     AIMessage,
@@ -20,10 +20,11 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_mashagpt._calls import CallPlan
 from langchain_mashagpt._decode import dumps
 from langchain_mashagpt._wire import FunctionCall, Message
 
-__all__ = ["build_payload", "check_params", "messages_to_wire"]
+__all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]
 
 _ROLES = frozenset({"system", "user", "assistant", "function"})
 _MESSAGE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
@@ -83,10 +84,17 @@ def check_params(params: Mapping[str, Any]) -> None:
             raise ValueError(f"logit_bias[{token!r}] must be from -100 to 100, got {bias!r}.")
 
 
+class Request(NamedTuple):
+    """A request body and the plan that reads the function calls of its answer."""
+
+    payload: dict[str, Any]
+    plan: CallPlan
+
+
 def build_payload(
     messages: Sequence[BaseMessage], params: dict[str, Any], *, stream: bool
-) -> dict[str, Any]:
-    """The request body for `messages` and the merged call parameters.
+) -> Request:
+    """The request body for `messages` and the merged call parameters, and its `CallPlan`.
 
     `params` holds the model's fields merged with bound and per-call keyword
     arguments; `None` values are left out, `stream_usage` becomes
@@ -103,7 +111,7 @@ def build_payload(
         payload["stream"] = True
         if stream_usage:
             payload["stream_options"] = {"include_usage": True}
-    return payload
+    return Request(payload, CallPlan.of(payload))
 
 
 def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:

@@ -5,9 +5,10 @@ The API can force only one named function. When a caller requires *some* tool
 carries one dispatcher function instead, `DISPATCHER_NAME`, whose parameters have
 one optional property per tool (that tool's own schema and description) and
 `minProperties`/`maxProperties` 1. It is forced, so the model must call it, and
-the property it fills names the tool. `unwrap_call` turns that call back into an
-ordinary call of the user's tool; a dispatcher call that does not name exactly
-one known tool with an object of arguments becomes an invalid tool call.
+the property it fills names the tool. `_calls.CallPlan.decode` turns that call
+back into an ordinary call of the user's tool; a dispatcher call that does not
+name exactly one known tool with an object of arguments becomes an invalid tool
+call.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
     "DISPATCHER_NAME",
-    "dispatched_tools",
     "function_call_for",
     "functions_for",
-    "unwrap_call",
 ]
 
 DISPATCHER_NAME = "select_tool"
@@ -152,37 +151,3 @@ def _dispatcher(functions: list[FunctionDefinition]) -> FunctionDefinition:
             "maxProperties": 1,
         },
     }
-
-
-def dispatched_tools(payload: dict[str, Any]) -> frozenset[str]:
-    """The tools a request's dispatcher chooses among (empty when it has none)."""
-    for function in payload.get("functions") or ():
-        if function.get("name") == DISPATCHER_NAME:
-            return frozenset(function["parameters"].get("properties", ()))
-    return frozenset()
-
-
-def unwrap_call(name: str, args: Any, tools: frozenset[str]) -> tuple[str, Any, str | None]:
-    """Return `(name, args, error)` of the call the model meant.
-
-    When `tools` is not empty the request carried the dispatcher, and a call of
-    it becomes a call of the tool it names; `error` says why a call is invalid
-    (its arguments are not an object, the dispatcher's arguments do not name
-    exactly one of `tools`, or the model called a function it was not offered).
-    """
-    if not isinstance(args, dict):
-        return name, args, "the function's arguments are not a JSON object"
-    if not tools or name in tools:
-        return name, args, None
-    if name != DISPATCHER_NAME:
-        return name, args, f"{name!r} is none of the offered tools {sorted(tools)}"
-    if len(args) != 1 or next(iter(args)) not in tools:
-        return (
-            name,
-            args,
-            (f"{DISPATCHER_NAME} must name exactly one of {sorted(tools)}, got {sorted(args)}"),
-        )
-    ((tool, tool_args),) = args.items()
-    if not isinstance(tool_args, dict):
-        return tool, tool_args, f"the arguments for {tool!r} are not a JSON object"
-    return tool, tool_args, None

@@ -21,7 +21,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
 from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
-from langchain_mashagpt._convert import build_payload, check_params
+from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tools import function_call_for, functions_for
 from langchain_mashagpt._transport import Transport, aclosing_stream
@@ -275,17 +275,17 @@ class ChatMashaGPT(BaseChatModel):
         stop: list[str] | None,
         kwargs: dict[str, Any],
         stream: bool,
-    ) -> dict[str, Any]:
+    ) -> Request:
         params = {**self._default_params, **kwargs}
         if stop is not None:
             params["stop"] = stop
-        payload = build_payload(messages, params, stream=stream)
-        if stream and payload.get("n", 1) > 1:
+        request = build_payload(messages, params, stream=stream)
+        if stream and request.payload.get("n", 1) > 1:
             raise ValueError(
                 "n > 1 cannot be streamed: a stream carries one answer. Use invoke or "
                 "generate for several choices, or set n=1."
             )
-        return payload
+        return request
 
     def _should_stream(
         self,
@@ -306,8 +306,9 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(self._get_transport().post(payload), payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=False)
+        completion = self._get_transport().post(payload)
+        return chat_result(completion, plan)
 
     async def _agenerate(
         self,
@@ -316,8 +317,9 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(await self._get_transport().apost(payload), payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=False)
+        completion = await self._get_transport().apost(payload)
+        return chat_result(completion, plan)
 
     def _stream(
         self,
@@ -326,8 +328,8 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        payload = self._payload(messages, stop, kwargs, stream=True)
-        converter = StreamConverter(payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
         with closing(self._get_transport().stream(payload)) as stream:
             for data in stream:
@@ -345,8 +347,8 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        payload = self._payload(messages, stop, kwargs, stream=True)
-        converter = StreamConverter(payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
         async with aclosing_stream(self._get_transport().astream(payload)) as stream:
             async for data in stream:
