@@ -156,15 +156,15 @@ class Turn:
 
 
 def expect_requests(
-    emu: MashaGPTEmulator, streams: bool | None, *turns: Turn
+    sent: MashaGPTEmulator | list[dict[str, Any]], streams: bool | None, *turns: Turn
 ) -> list[dict[str, Any]]:
-    """Assert every request the emulator got, in order; return their bodies.
+    """Assert every request the emulator got (or these bodies), in order; return them.
 
     Unless `streams` is None, each request must stream exactly when it is true.
     Nothing but the API's own fields may go out (the emulator refuses the rest
     with a 400, so a request that reached a turn here was also valid).
     """
-    bodies = [request.body for request in emu.requests]
+    bodies = [r.body for r in sent.requests] if isinstance(sent, MashaGPTEmulator) else sent
     assert len(bodies) == len(turns), [wire_messages(b) for b in bodies]
     for index, (body, turn) in enumerate(zip(bodies, turns, strict=True)):
         where = f"request {index + 1}"
