@@ -56,32 +56,29 @@ class ChatMashaGPT(BaseChatModel):
     """MashaGPT chat models (GPT, Claude, Gemini and more behind one API).
 
     Setup:
-        Install `langchain-mashagpt` and set `MASHAGPT_API_KEY`
-        (optionally `MASHAGPT_BASE_URL`).
+        Install `langchain-mashagpt` (from a clone of its repository until it is on
+        the package index) and set `MASHAGPT_API_KEY` (optionally `MASHAGPT_BASE_URL`).
 
         ```bash
-        pip install -U langchain-mashagpt
+        pip install .  # in the clone
         export MASHAGPT_API_KEY="your-api-key"
         ```
 
-    Key init args — completion params:
-        model: str
-            Model id, e.g. `"gpt-4o-mini"`, `"claude-3-opus"`.
-        temperature, top_p, max_tokens, n, stop, presence_penalty,
-        frequency_penalty, logit_bias, user:
-            The API's request parameters; also accepted per call and by `bind`.
-        model_kwargs: dict
-            Further body parameters, sent as given.
+    Key init args - completion params:
+        - `model` (`str`): model id, e.g. `"gpt-4o-mini"`, `"claude-3-opus"`.
+        - `temperature`, `top_p`, `max_tokens`, `n`, `stop`, `presence_penalty`,
+          `frequency_penalty`, `logit_bias`, `user`: the API's request parameters;
+          also accepted per call and by `bind`.
+        - `model_kwargs` (`dict`): further body parameters, sent as given.
 
-    Key init args — client params:
-        api_key: SecretStr | None
-            Read from `MASHAGPT_API_KEY` when not given.
-        base_url: str
-            Read from `MASHAGPT_BASE_URL`, default `https://api.mashagpt.ru/v1`.
-        timeout: float | None
-            Seconds for connecting and for each read (default 120).
-        max_retries: int
-            Retries of 408/409/429/5xx, connection errors and timeouts (default 2).
+    Key init args - client params:
+        - `api_key` (`SecretStr | None`): read from `MASHAGPT_API_KEY` when not given.
+        - `base_url` (`str`): read from `MASHAGPT_BASE_URL`, default
+          `https://api.mashagpt.ru/v1`.
+        - `timeout` (`float | None`): seconds for connecting and for each read
+          (default 120).
+        - `max_retries` (`int`): retries of 408/409/429/5xx, connection errors and
+          timeouts (default 2).
 
     Instantiate:
         ```python
