@@ -21,6 +21,7 @@ from langchain_core.messages import (
 
 from langchain_mashagpt._calls import CallPlan
 from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
 from langchain_mashagpt._tools import apply_openai_tools
 from langchain_mashagpt._wire import FunctionCall, Message
@@ -30,7 +31,17 @@ __all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]
 _ROLES = frozenset({"system", "user", "assistant", "function"})
 # Blocks of an AI message that its `tool_calls` already carry, or the model's
 # own reasoning, which other providers return and the API has no place for.
-_AI_BLOCKS_SKIPPED = frozenset({"tool_use", "tool_call", "function_call", "reasoning", "thinking"})
+_AI_BLOCKS_SKIPPED = frozenset(
+    {
+        "tool_use",
+        "tool_call",
+        "function_call",
+        "reasoning",  # LangChain's standard block, OpenAI's Responses API
+        "reasoning_content",  # DeepSeek and OpenAI-compatible gateways
+        "thinking",  # Anthropic
+        "redacted_thinking",  # Anthropic
+    }
+)
 _RANGES = {
     "temperature": (0, 2),
     "top_p": (0, 1),
@@ -226,14 +237,8 @@ def _plain(message: BaseMessage) -> Message:
 
 
 def _function_result(message: ToolMessage, name: str) -> Message:
-    content = message.content
-    if not isinstance(content, str) and not all(
-        isinstance(b, str) or b.get("type") == "text" for b in content
-    ):
-        text = dumps(content).decode()  # structured results go as JSON text
-    else:
-        text = _text(message)
-    return {"role": "function", "name": wire_name(name), "content": text}
+    content = tool_result_text(message.content)  # media blocks become placeholders
+    return {"role": "function", "name": wire_name(name), "content": content}
 
 
 def _text(message: BaseMessage) -> str:

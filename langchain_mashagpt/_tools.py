@@ -9,6 +9,15 @@ the property it fills names the tool. `_calls.CallPlan.decode` turns that call
 back into an ordinary call of the user's tool; a dispatcher call that does not
 name exactly one known tool with an object of arguments becomes an invalid tool
 call.
+
+With `parallel=True` (`bind_tools(..., parallel_tool_calls=True)`) the batch
+function of `_parallel` joins in, by `tool_choice`:
+- `None`/`"auto"`/`False`: the tools and the batch function, `"auto"`;
+- `"none"`: the tools, `"none"` (no call can come, so no batch either);
+- a tool's name: the tools, that tool forced (exactly that one call);
+- `"any"`/`"required"`/`True`: the batch function alone, carrying each tool's
+  schema, forced; it replaces the forced single tool and the `select_tool`
+  dispatcher, since its `minItems` 1 already requires a call.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_mashagpt._parallel import BATCH_NAME, batch_function
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
@@ -86,12 +96,16 @@ def _untitled(schema: Any) -> Any:
 
 
 def function_call_for(
-    tool_choice: Any, functions: list[FunctionDefinition]
+    tool_choice: Any, functions: list[FunctionDefinition], *, parallel: bool = False
 ) -> tuple[list[FunctionDefinition], str | dict[str, str]]:
     """The `functions` to send and the `function_call` for a LangChain `tool_choice`.
 
+    With `parallel`, the batch function is offered as the module docstring's
+    table says.
+
     Raises:
-        ValueError: `tool_choice` names no bound tool, or is of an unknown form.
+        ValueError: `tool_choice` names no bound tool, or is of an unknown form;
+            or, with `parallel`, a tool has the batch function's name.
     """
     names = [f["name"] for f in functions]
     if not functions and tool_choice not in (None, "auto", "none", False):
@@ -99,11 +113,20 @@ def function_call_for(
             f"tool_choice {tool_choice!r} requires a tool call, but no tools are bound: "
             "pass the tools, or leave tool_choice out."
         )
+    if parallel and BATCH_NAME in names:
+        raise ValueError(
+            f"A tool is named {BATCH_NAME!r}, the name this package uses to make "
+            "several tool calls at once (parallel_tool_calls=True): rename it."
+        )
     if tool_choice is None or tool_choice == "auto" or tool_choice is False:
+        if parallel:
+            return [*functions, batch_function(functions, with_schemas=False)], "auto"
         return functions, "auto"
     if tool_choice == "none":
         return functions, "none"
     if tool_choice is True or tool_choice in _REQUIRED:
+        if parallel:
+            return [batch_function(functions, with_schemas=True)], {"name": BATCH_NAME}
         if len(functions) == 1:
             return functions, {"name": names[0]}
         if DISPATCHER_NAME in names:
@@ -161,14 +184,17 @@ def apply_openai_tools(payload: dict[str, Any]) -> None:
 
     `tools` and `tool_choice` bound with `bind` (as `create_openai_tools_agent`
     does) become `functions` and `function_call` exactly as `bind_tools` makes
-    them, added to any `functions` already there. `parallel_tool_calls` is
-    taken out: the plain protocol makes one call per message either way.
+    them, added to any `functions` already there; `parallel_tool_calls=True`
+    adds the batch function as `bind_tools(..., parallel_tool_calls=True)` does
+    (to plain bound `functions` too), `False`/`None` change nothing.
 
     Raises:
         ValueError: As `functions_for` and `function_call_for`.
     """
-    payload.pop("parallel_tool_calls", None)
-    if "tools" not in payload and "tool_choice" not in payload:
+    parallel = bool(payload.pop("parallel_tool_calls", None))
+    bound = payload.get("functions") or ()
+    wrapped = any(f.get("name") in (DISPATCHER_NAME, BATCH_NAME) for f in bound)
+    if "tools" not in payload and "tool_choice" not in payload and (wrapped or not parallel):
         return
     functions = [*(payload.pop("functions", None) or ()), *functions_for(payload.pop("tools", ()))]
     choice = payload.pop("tool_choice", None)
@@ -176,7 +202,7 @@ def apply_openai_tools(payload: dict[str, Any]) -> None:
         choice = payload.pop("function_call")
         if isinstance(choice, dict):
             choice = choice.get("name")
-    functions, function_call = function_call_for(choice, functions)
+    functions, function_call = function_call_for(choice, functions, parallel=parallel)
     if functions:
         payload["functions"] = functions
         payload["function_call"] = function_call
