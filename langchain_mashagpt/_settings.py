@@ -20,6 +20,7 @@ __all__ = [
     "ALIASES",
     "check_base_url",
     "check_timeout",
+    "client_settings",
     "endpoint",
     "init_arguments",
     "merge_extra_body",
@@ -40,6 +41,16 @@ _REFUSED = {
 }
 _NOT_MISSPELLINGS = frozenset({"top_k", "top_a"})  # real parameters of other providers
 _ENDPOINT = "/chat/completions"
+_CLIENT_FIELDS = (
+    "base_url",
+    "default_query",
+    "api_key",
+    "default_headers",
+    "timeout",
+    "max_retries",
+    "http_client",
+    "http_async_client",
+)
 
 
 def init_arguments(values: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:
@@ -143,6 +154,18 @@ def check_base_url(base_url: str) -> str:
             stacklevel=2,
         )
     return url
+
+
+def client_settings(model: object) -> tuple[Any, ...]:
+    """What a model's transport is built from, to compare with what it was built from.
+
+    Mappings are copied, so a header changed in place counts as a change; the
+    timeout is checked again, as it may have been assigned after construction.
+    """
+    values = [getattr(model, name) for name in _CLIENT_FIELDS]
+    values = [dict(v) if isinstance(v, Mapping) else v for v in values]
+    check_timeout(values[_CLIENT_FIELDS.index("timeout")])
+    return tuple(values)
 
 
 def endpoint(base_url: str, query: Mapping[str, str] | None) -> str:
