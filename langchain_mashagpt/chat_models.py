@@ -57,32 +57,29 @@ class ChatMashaGPT(BaseChatModel):
     """MashaGPT chat models (GPT, Claude, Gemini and more behind one API).
 
     Setup:
-        Install `langchain-mashagpt` and set `MASHAGPT_API_KEY`
-        (optionally `MASHAGPT_BASE_URL`).
+        Install `langchain-mashagpt` (from a clone of its repository until it is on
+        the package index) and set `MASHAGPT_API_KEY` (optionally `MASHAGPT_BASE_URL`).
 
         ```bash
-        pip install -U langchain-mashagpt
+        pip install .  # in the clone
         export MASHAGPT_API_KEY="your-api-key"
         ```
 
-    Key init args — completion params:
-        model: str
-            Model id, e.g. `"gpt-4o-mini"`, `"claude-3-opus"`.
-        temperature, top_p, max_tokens, n, stop, presence_penalty,
-        frequency_penalty, logit_bias, user:
-            The API's request parameters; also accepted per call and by `bind`.
-        model_kwargs: dict
-            Further body parameters, sent as given.
+    Key init args - completion params:
+        - `model` (`str`): model id, e.g. `"gpt-4o-mini"`, `"claude-3-opus"`.
+        - `temperature`, `top_p`, `max_tokens`, `n`, `stop`, `presence_penalty`,
+          `frequency_penalty`, `logit_bias`, `user`: the API's request parameters;
+          also accepted per call and by `bind`.
+        - `model_kwargs` (`dict`): further body parameters, sent as given.
 
-    Key init args — client params:
-        api_key: SecretStr | None
-            Read from `MASHAGPT_API_KEY` when not given.
-        base_url: str
-            Read from `MASHAGPT_BASE_URL`, default `https://api.mashagpt.ru/v1`.
-        timeout: float | None
-            Seconds for connecting and for each read (default 120).
-        max_retries: int
-            Retries of 408/409/429/5xx, connection errors and timeouts (default 2).
+    Key init args - client params:
+        - `api_key` (`SecretStr | None`): read from `MASHAGPT_API_KEY` when not given.
+        - `base_url` (`str`): read from `MASHAGPT_BASE_URL`, default
+          `https://api.mashagpt.ru/v1`.
+        - `timeout` (`float | None`): seconds for connecting and for each read
+          (default 120).
+        - `max_retries` (`int`): retries of 408/409/429/5xx, connection errors and
+          timeouts (default 2).
 
     Instantiate:
         ```python
@@ -201,6 +198,9 @@ class ChatMashaGPT(BaseChatModel):
     """Whether `invoke` streams under the hood (callbacks get each token)."""
     stream_usage: bool = True
     """Whether streams ask for a final usage chunk (`stream_options.include_usage`)."""
+    parallel_tool_calls: bool | None = None
+    """Whether `bind_tools` lets the model make several tool calls in one answer,
+    through the batch function `multi_tool_use_parallel` (default off)."""
     default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
     default_query: dict[str, str] | None = None
@@ -453,8 +453,9 @@ class ChatMashaGPT(BaseChatModel):
                 dispatcher function unwrapped on the way back).
             strict: Accepted for compatibility; the API has no strict mode, so
                 arguments are checked when parsed, not by the server.
-            parallel_tool_calls: Accepted for compatibility; the API always makes
-                at most one call per message.
+            parallel_tool_calls: `True` offers one batch function whose call
+                comes back as several tool calls (see `docs/parallel-tools.md`);
+                `None` takes the model's `parallel_tool_calls` field.
             **kwargs: Further parameters bound with the tools.
 
         Raises:
@@ -463,7 +464,10 @@ class ChatMashaGPT(BaseChatModel):
         """
         if not tools:
             return self.bind(**kwargs)
-        functions, function_call = function_call_for(tool_choice, functions_for(tools))
+        parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
+        functions, function_call = function_call_for(
+            tool_choice, functions_for(tools), parallel=bool(parallel)
+        )
         return self.bind(functions=functions, function_call=function_call, **kwargs)
 
     def with_structured_output(
