@@ -460,9 +460,14 @@ class ChatMashaGPT(BaseChatModel):
 
         Raises:
             ValueError: A tool name the API rejects, or a `tool_choice` that
-                names no bound tool.
+                names no bound tool or forces a call with no tools.
         """
         if not tools:
+            if tool_choice not in (None, False, "auto", "none"):
+                raise ValueError(
+                    f"tool_choice={tool_choice!r} forces a tool call, but no tools were given: "
+                    "pass the tools to bind_tools, or leave tool_choice out."
+                )
             return self.bind(**kwargs)
         parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
         functions, function_call = function_call_for(

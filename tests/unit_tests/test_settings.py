@@ -267,3 +267,22 @@ def test_the_version_joins_metadata_the_user_gave() -> None:
     assert model.metadata is not None
     assert model.metadata["team"] == "a"
     assert model.metadata["lc_versions"]["langchain-mashagpt"] == __version__
+
+
+@pytest.mark.parametrize(
+    "choice",
+    ["any", "required", True, "get_weather", {"type": "function", "function": {"name": "x"}}],
+)
+def test_forcing_a_call_with_no_tools_is_refused(choice: Any) -> None:
+    with pytest.raises(ValueError, match="forces a tool call, but no tools were given"):
+        ChatMashaGPT(api_key="k").bind_tools([], tool_choice=choice)
+
+
+@pytest.mark.parametrize("choice", [None, False, "auto", "none"])
+async def test_no_tools_with_a_free_choice_sends_no_functions(
+    server: MockServer, run: Runner, choice: Any
+) -> None:
+    server.json(completion())
+    await run.invoke(server.model().bind_tools([], tool_choice=choice), "hi")
+    assert "functions" not in server.body
+    assert "function_call" not in server.body
