@@ -18,12 +18,12 @@ from urllib.parse import urlencode, urlsplit
 
 __all__ = [
     "ALIASES",
+    "call_params",
     "check_base_url",
     "check_timeout",
     "client_settings",
     "endpoint",
     "init_arguments",
-    "merge_extra_body",
 ]
 
 ALIASES = {
@@ -176,8 +176,25 @@ def endpoint(base_url: str, query: Mapping[str, str] | None) -> str:
     return url
 
 
-def merge_extra_body(params: dict[str, Any]) -> dict[str, Any]:
-    """`params` with a per-call `extra_body` mapping merged into it (it wins)."""
+def call_params(params: dict[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's `params` with a call's (or `bind`'s) keyword arguments over them.
+
+    `max_completion_tokens` is sent as the API's `max_tokens`; an `extra_body`
+    mapping is merged into the body (it wins).
+
+    Raises:
+        ValueError: `max_tokens` and `max_completion_tokens` both given, or an
+            `extra_body` that is not a mapping.
+    """
+    call = dict(call)
+    if "max_completion_tokens" in call:
+        if "max_tokens" in call:
+            raise ValueError(
+                "max_tokens was given twice, as max_tokens= and as max_completion_tokens=: "
+                "pass only max_tokens=."
+            )
+        call["max_tokens"] = call.pop("max_completion_tokens")
+    params = {**params, **call}
     extra = params.pop("extra_body", None)
     if extra:
         if not isinstance(extra, Mapping):

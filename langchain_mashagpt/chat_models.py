@@ -24,12 +24,12 @@ from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, 
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import profile_for
 from langchain_mashagpt._settings import (
+    call_params,
     check_base_url,
     check_timeout,
     client_settings,
     endpoint,
     init_arguments,
-    merge_extra_body,
 )
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tokens import counter_for
@@ -329,7 +329,7 @@ class ChatMashaGPT(BaseChatModel):
         kwargs: dict[str, Any],
         stream: bool,
     ) -> Request:
-        params = merge_extra_body({**self._default_params, **kwargs})
+        params = call_params(self._default_params, kwargs)
         if stop is not None:
             params["stop"] = stop
         request = build_payload(messages, params, stream=stream)
