@@ -17,7 +17,7 @@ import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
 from langchain_mashagpt._retry import status_error
-from langchain_mashagpt.check._context import Context, KeyRefused, Unavailable
+from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
     Difference,
     completion_differences,
@@ -264,7 +264,7 @@ def bad_request(ctx: Context) -> list[Difference]:
     except httpx.TransportError as exc:
         raise Unavailable(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code == 401:
-        raise KeyRefused(f"MashaGPT answered HTTP 401 to the key given: {response.text[:200]}")
+        raise Stopped(f"MashaGPT refused the API key: HTTP 401 {response.text[:160]}")
     found = error_differences(response.status_code, response.content, (400, 422))
     error = status_error(response.status_code, response.headers, response.content, 1)
     return found + _expect(

@@ -192,9 +192,9 @@ ANSWERING = [s for s in STEPS if s.name not in ("bad-request", "bad-key", "too-l
         Reply.http_error(400, "Scripted refusal."),
         Reply.raw(200, b"<html>maintenance</html>", "text/html"),
         Reply.error_body_200("Scripted error in a 200."),
-        Reply.raw(404, b"Not Found", "text/plain"),
+        Reply.raw(400, b"Bad Request", "text/plain"),
     ],
-    ids=["400", "html-200", "error-in-200", "text-404"],
+    ids=["400", "html-200", "error-in-200", "text-400"],
 )
 def test_any_odd_answer_to_any_step_differs_without_a_crash(
     run: Runner, emu: MashaGPTEmulator, reply: Reply
@@ -255,3 +255,24 @@ def test_the_parallel_step_runs_once_the_batch_function_exists(
     monkeypatch.setitem(sys.modules, "langchain_mashagpt._parallel", module)
 
     assert ("parallel" in [s.name for s in steps()]) is present
+
+
+def test_no_energy_left_stops_the_run(run: Runner, emu: MashaGPTEmulator) -> None:
+    emu.enqueue(Reply.http_error(402, "Not enough energy on the account."))
+    result = run(models=["gpt-4o-mini", "gpt-4o"])
+
+    (outcome,) = result.outcomes
+    assert outcome.status == "failed"
+    assert outcome.note.startswith("stopped: the account has no energy left")
+    assert len(emu.requests) == 1
+
+
+def test_an_unknown_model_skips_to_the_next_one(run: Runner, emu: MashaGPTEmulator) -> None:
+    result = run(models=["no-such-model", "gpt-4o-mini"])
+
+    first, *rest = result.outcomes
+    assert (first.model, first.status) == ("no-such-model", "failed")
+    assert "this model's other steps are skipped" in first.note
+    assert "NotFoundError" in first.note
+    assert [o.model for o in rest] == ["gpt-4o-mini"] * len(steps())
+    assert all(o.status == "ok" for o in rest), result.output
