@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.runnables import Runnable
 
 from langchain_mashagpt._retry import status_error
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
@@ -109,7 +110,9 @@ def plain(ctx: Context) -> list[Difference]:
     return found + _answered(message) + _energy_surfaced(message)
 
 
-def _stream(ctx: Context, model: Any, prompt: Any) -> tuple[AIMessageChunk | None, list[Any]]:
+def _stream(
+    ctx: Context, model: Runnable[str, Any], prompt: str
+) -> tuple[AIMessageChunk | None, list[Difference]]:
     def collect() -> AIMessageChunk | None:
         total: AIMessageChunk | None = None
         for chunk in model.stream(prompt):
@@ -178,6 +181,13 @@ def _one_call(message: AIMessage | None, names: set[str]) -> list[Difference]:
     )
 
 
+def _wire_call(ctx: Context, name: str) -> list[Difference]:
+    """The answer (already of the documented shape) calls the function `name`."""
+    call = ctx.answer()["choices"][0]["message"].get("function_call")
+    seen = repr(call.get("name")) if isinstance(call, dict) else "a text answer"
+    return _expect(seen == repr(name), "message.function_call.name", repr(name), seen)
+
+
 def function_auto(ctx: Context) -> list[Difference]:
     """A function call the model chooses (`function_call` "auto")."""
     chat = ctx.chat().bind_tools([GET_WEATHER])
@@ -185,10 +195,7 @@ def function_auto(ctx: Context) -> list[Difference]:
     message, found = ctx.call(lambda: chat.invoke(prompt))
     if message is None:
         return found
-    body = ctx.answer()
-    found += completion_differences(body)
-    call = (body["choices"][0].get("message") or {}).get("function_call") if not found else {}
-    found += _expect(call is not None, "message.function_call", "{name, arguments}", "absent")
+    found += completion_differences(ctx.answer()) or _wire_call(ctx, "get_weather")
     return found + _one_call(message, {"get_weather"})
 
 
@@ -207,11 +214,8 @@ def dispatcher(ctx: Context) -> list[Difference]:
     message, found = ctx.call(lambda: chat.invoke("What time is it in Tokyo?"))
     if message is None:
         return found
-    return (
-        found
-        + completion_differences(ctx.answer())
-        + _one_call(message, {"get_weather", "get_time"})
-    )
+    found += completion_differences(ctx.answer()) or _wire_call(ctx, "select_tool")
+    return found + _one_call(message, {"get_weather", "get_time"})
 
 
 def parallel(ctx: Context) -> list[Difference]:

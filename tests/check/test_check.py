@@ -276,3 +276,28 @@ def test_an_unknown_model_skips_to_the_next_one(run: Runner, emu: MashaGPTEmulat
     assert "NotFoundError" in first.note
     assert [o.model for o in rest] == ["gpt-4o-mini"] * len(steps())
     assert all(o.status == "ok" for o in rest), result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "reply", "expected"),
+    [
+        (
+            "dispatcher",
+            Reply.function_call("get_time", '{"city": "Tokyo"}'),
+            "message.function_call.name: expected 'select_tool', seen 'get_time'",
+        ),
+        (
+            "function-auto",
+            Reply.text("It is sunny in Paris."),
+            "message.function_call.name: expected 'get_weather', seen a text answer",
+        ),
+    ],
+)
+def test_a_call_of_another_function_differs(
+    run: Runner, emu: MashaGPTEmulator, name: str, reply: Reply, expected: str
+) -> None:
+    emu.enqueue(reply)
+    outcome = run(script=_step(name)).outcomes[0]
+
+    assert outcome.status == "differs"
+    assert str(outcome.differences[0]) == expected
