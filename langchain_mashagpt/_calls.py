@@ -11,8 +11,9 @@ into a list of outcomes, read the same way by `chat_result` (invoke) and by
   object, an unknown tool…), shown as an `invalid_tool_call`;
 - `TextContent(text)`: a call that is really the answer's text.
 
-Adding a wire function with a meaning of its own (the `select_tool` dispatcher is
-one) takes a field filled in `CallPlan.of`, a branch in `CallPlan.decode`, and
+Adding a wire function with a meaning of its own (the `select_tool` dispatcher and
+the `_parallel` batch function are two) takes a field filled in `CallPlan.of`, a
+branch in `CallPlan.decode`, and
 a name in `CallPlan.holds` if its calls must not stream live.
 """
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from langchain_mashagpt._decode import dumps, loads
+from langchain_mashagpt._parallel import batch_tools, decode_batch, is_batch
 from langchain_mashagpt._tools import DISPATCHER_NAME
 
 __all__ = ["CallPlan", "InvalidCall", "Outcome", "TextContent", "ValidCall"]
@@ -69,11 +71,15 @@ class CallPlan:
             among; empty when the request carried no dispatcher.
         text_function: Wire name of the function whose call is the answer's text
             (`response_format`), or `None`.
+        batch: Wire names of the tools the batch function `multi_tool_use_parallel`
+            can call (`parallel_tool_calls=True`); empty when the request carried
+            no batch function.
     """
 
     user_names: Mapping[str, str] = field(default_factory=dict)
     dispatcher: frozenset[str] = frozenset()
     text_function: str | None = None
+    batch: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -87,7 +93,7 @@ class CallPlan:
         for function in payload.get("functions") or ():
             if function.get("name") == DISPATCHER_NAME:
                 dispatcher = frozenset(function["parameters"].get("properties", ()))
-        return cls(dict(user_names or {}), dispatcher, text_function)
+        return cls(dict(user_names or {}), dispatcher, text_function, batch_tools(payload))
 
     def user_name(self, wire_name: str) -> str:
         """The user's name for the wire function `wire_name`."""
@@ -99,8 +105,10 @@ class CallPlan:
         A plain call's arguments stream live; a call that decodes into something
         else (another tool's call, text) can only be read once it is whole.
         """
-        return wire_name == self.text_function or (
-            bool(self.dispatcher) and wire_name not in self.dispatcher
+        return (
+            wire_name == self.text_function
+            or (bool(self.dispatcher) and wire_name not in self.dispatcher)
+            or (bool(self.batch) and is_batch(wire_name))
         )
 
     def decode(self, name: str, raw: str) -> list[Outcome]:
@@ -109,6 +117,8 @@ class CallPlan:
             return [InvalidCall(name, raw, "the function call has no name")]
         if name == self.text_function:
             return [TextContent(raw)]
+        if self.batch and is_batch(name):
+            return self._batched(raw)
         try:
             args = loads(raw) if raw.strip() else {}
         except ValueError as exc:
@@ -122,6 +132,16 @@ class CallPlan:
         if self.dispatcher and name not in self.dispatcher:
             return [self._dispatched(name, raw, args)]
         return [ValidCall(self.user_name(name), args, raw)]
+
+    def _batched(self, raw: str) -> list[Outcome]:
+        """A call of the batch function: one outcome per item, in order."""
+        outcomes: list[Outcome] = []
+        for tool, args, error in decode_batch(raw, self.batch):
+            if error is None:
+                outcomes.append(ValidCall(self.user_name(tool), args, dumps(args).decode()))
+            else:
+                outcomes.append(InvalidCall(self.user_name(tool), args, error))
+        return outcomes
 
     def _dispatched(self, name: str, raw: str, args: dict[str, Any]) -> Outcome:
         """A call made under the dispatcher: unwrapped when it names exactly one tool."""

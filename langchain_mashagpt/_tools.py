@@ -9,14 +9,23 @@ the property it fills names the tool. `_calls.CallPlan.decode` turns that call
 back into an ordinary call of the user's tool; a dispatcher call that does not
 name exactly one known tool with an object of arguments becomes an invalid tool
 call.
+
+With `parallel=True` (`bind_tools(..., parallel_tool_calls=True)`) the batch
+function of `_parallel` joins in, by `tool_choice`:
+- `None`/`"auto"`/`False`: the tools and the batch function, `"auto"`;
+- `"none"`: the tools, `"none"` (no call can come, so no batch either);
+- a tool's name: the tools, that tool forced (exactly that one call);
+- `"any"`/`"required"`/`True`: the batch function alone, carrying each tool's
+  schema, forced; it replaces the forced single tool and the `select_tool`
+  dispatcher, since its `minItems` 1 already requires a call.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_mashagpt._parallel import BATCH_NAME, batch_function
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
@@ -28,7 +37,6 @@ __all__ = [
 DISPATCHER_NAME = "select_tool"
 """The one function sent when several tools are bound and a call is required."""
 
-_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REQUIRED = ("any", "required")
 
 
@@ -38,9 +46,11 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
     One tool given twice (say a pydantic model and its JSON schema, which
     differ only in `title`s) is sent once.
 
+    Names stay the user's own: `build_payload` maps those the API would refuse
+    to wire-safe ones (`_names`).
+
     Raises:
-        ValueError: A tool's name is one the API rejects, or two different tools
-            share one.
+        ValueError: A tool has no name, or two different tools share one.
     """
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -54,11 +64,8 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
                 f"{tool!r} is not a function tool: the MashaGPT API calls functions only."
             )
         name = spec.get("name") or ""
-        if not _FUNCTION_NAME.fullmatch(name):
-            raise ValueError(
-                f"Tool name {name!r} is not accepted by the MashaGPT API: use 1 to 64 "
-                "letters A-Z/a-z, digits, '_' or '-'. Rename the tool."
-            )
+        if not name:
+            raise ValueError(f"{tool!r} has no name: give the tool a name.")
         parameters = dict(spec.get("parameters") or {})
         parameters.setdefault("type", "object")
         parameters.setdefault("properties", {})
@@ -88,19 +95,32 @@ def _untitled(schema: Any) -> Any:
 
 
 def function_call_for(
-    tool_choice: Any, functions: list[FunctionDefinition]
+    tool_choice: Any, functions: list[FunctionDefinition], *, parallel: bool = False
 ) -> tuple[list[FunctionDefinition], str | dict[str, str]]:
     """The `functions` to send and the `function_call` for a LangChain `tool_choice`.
 
+    With `parallel`, the batch function is offered as the module docstring's
+    table says.
+
     Raises:
-        ValueError: `tool_choice` names no bound tool, or is of an unknown form.
+        ValueError: `tool_choice` names no bound tool, or is of an unknown form;
+            or, with `parallel`, a tool has the batch function's name.
     """
     names = [f["name"] for f in functions]
+    if parallel and BATCH_NAME in names:
+        raise ValueError(
+            f"A tool is named {BATCH_NAME!r}, the name this package uses to make "
+            "several tool calls at once (parallel_tool_calls=True): rename it."
+        )
     if tool_choice is None or tool_choice == "auto" or tool_choice is False:
+        if parallel:
+            return [*functions, batch_function(functions, with_schemas=False)], "auto"
         return functions, "auto"
     if tool_choice == "none":
         return functions, "none"
     if tool_choice is True or tool_choice in _REQUIRED:
+        if parallel:
+            return [batch_function(functions, with_schemas=True)], {"name": BATCH_NAME}
         if len(functions) == 1:
             return functions, {"name": names[0]}
         if DISPATCHER_NAME in names:

@@ -1,8 +1,8 @@
 """Loopback for the test folders that talk over real sockets.
 
 pytest-socket runs with `--disable-socket`. Tests under `emulator/`,
-`reliability/` and `check/` talk to the bundled emulator (or sockets of their
-own) on 127.0.0.1, so each gets `allow_hosts(["127.0.0.1"])` — loopback only, never a
+`reliability/`, `check/` and `frameworks/` talk to the bundled emulator (or sockets
+of their own) on 127.0.0.1, so each gets `allow_hosts(["127.0.0.1"])` — loopback only, never a
 blanket `enable_socket`. Unit and cassette tests keep sockets disabled.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from langchain_mashagpt.testing.pytest_plugin import uses_pytest_socket
 
 _LOOPBACK_DIRS = tuple(
-    Path(__file__).parent / name for name in ("emulator", "reliability", "check")
+    Path(__file__).parent / name for name in ("emulator", "reliability", "check", "frameworks")
 )
 
 
