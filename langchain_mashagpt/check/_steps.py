@@ -7,7 +7,6 @@ package made of it. It returns the differences; an empty list is "ok".
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable
 
+from langchain_mashagpt._parallel import BATCH_NAME
 from langchain_mashagpt._retry import status_error
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
@@ -219,13 +219,13 @@ def dispatcher(ctx: Context) -> list[Difference]:
 
 
 def parallel(ctx: Context) -> list[Difference]:
-    """`parallel_tool_calls=True`: one batch function call read back as two tool calls."""
+    """`parallel_tool_calls=True`: one `multi_tool_use_parallel` call read back as two calls."""
     chat = ctx.chat().bind_tools([GET_WEATHER], parallel_tool_calls=True)
     prompt = "What is the weather in Moscow and in Paris? Look both up at once."
     message, found = ctx.call(lambda: chat.invoke(prompt))
     if message is None:
         return found
-    found += completion_differences(ctx.answer())
+    found += completion_differences(ctx.answer()) or _wire_call(ctx, BATCH_NAME)
     calls = [call["name"] for call in message.tool_calls]
     return found + _expect(
         calls == ["get_weather"] * 2, "tool_calls", "two get_weather calls", f"{calls}"
@@ -305,21 +305,9 @@ def too_long(ctx: Context) -> list[Difference]:
     return found + error_differences(ctx.last.status, bytes(ctx.last.body), (400, 413, 422))
 
 
-def _parallel_available() -> bool:
-    """Whether this version reads the parallel batch function (`langchain_mashagpt._parallel`)."""
-    try:
-        importlib.import_module("langchain_mashagpt._parallel")
-    except ImportError:
-        return False
-    return True
-
-
 def steps(*, expensive: bool = False) -> list[Step]:
     """The script, in order; the too-long prompt only when `expensive`."""
-    chosen = [step for step in STEPS if expensive or not step.expensive]
-    if not _parallel_available():
-        chosen = [step for step in chosen if step.name != "parallel"]
-    return chosen
+    return [step for step in STEPS if expensive or not step.expensive]
 
 
 STEPS: tuple[Step, ...] = (
