@@ -110,7 +110,7 @@ class ChatMashaGPT(BaseChatModel):
 
     Tool calling:
         Tools go out over the API's `functions` protocol; answers come back as
-        ordinary `tool_calls`, one per message.
+        ordinary `tool_calls`, one per message (several with `parallel_tool_calls`).
 
         ```python
         from pydantic import BaseModel, Field
