@@ -22,7 +22,6 @@ function of `_parallel` joins in, by `tool_choice`:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +37,6 @@ __all__ = [
 DISPATCHER_NAME = "select_tool"
 """The one function sent when several tools are bound and a call is required."""
 
-_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REQUIRED = ("any", "required")
 
 
@@ -48,9 +46,11 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
     One tool given twice (say a pydantic model and its JSON schema, which
     differ only in `title`s) is sent once.
 
+    Names stay the user's own: `build_payload` maps those the API would refuse
+    to wire-safe ones (`_names`).
+
     Raises:
-        ValueError: A tool's name is one the API rejects, or two different tools
-            share one.
+        ValueError: A tool has no name, or two different tools share one.
     """
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -64,11 +64,8 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
                 f"{tool!r} is not a function tool: the MashaGPT API calls functions only."
             )
         name = spec.get("name") or ""
-        if not _FUNCTION_NAME.fullmatch(name):
-            raise ValueError(
-                f"Tool name {name!r} is not accepted by the MashaGPT API: use 1 to 64 "
-                "letters A-Z/a-z, digits, '_' or '-'. Rename the tool."
-            )
+        if not name:
+            raise ValueError(f"{tool!r} has no name: give the tool a name.")
         parameters = dict(spec.get("parameters") or {})
         parameters.setdefault("type", "object")
         parameters.setdefault("properties", {})
