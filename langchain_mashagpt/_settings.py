@@ -18,11 +18,12 @@ from urllib.parse import urlencode, urlsplit
 
 __all__ = [
     "ALIASES",
+    "call_params",
     "check_base_url",
     "check_timeout",
+    "client_settings",
     "endpoint",
     "init_arguments",
-    "merge_extra_body",
 ]
 
 ALIASES = {
@@ -40,6 +41,16 @@ _REFUSED = {
 }
 _NOT_MISSPELLINGS = frozenset({"top_k", "top_a"})  # real parameters of other providers
 _ENDPOINT = "/chat/completions"
+_CLIENT_FIELDS = (
+    "base_url",
+    "default_query",
+    "api_key",
+    "default_headers",
+    "timeout",
+    "max_retries",
+    "http_client",
+    "http_async_client",
+)
 
 
 def init_arguments(values: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:
@@ -145,6 +156,18 @@ def check_base_url(base_url: str) -> str:
     return url
 
 
+def client_settings(model: object) -> tuple[Any, ...]:
+    """What a model's transport is built from, to compare with what it was built from.
+
+    Mappings are copied, so a header changed in place counts as a change; the
+    timeout is checked again, as it may have been assigned after construction.
+    """
+    values = [getattr(model, name) for name in _CLIENT_FIELDS]
+    values = [dict(v) if isinstance(v, Mapping) else v for v in values]
+    check_timeout(values[_CLIENT_FIELDS.index("timeout")])
+    return tuple(values)
+
+
 def endpoint(base_url: str, query: Mapping[str, str] | None) -> str:
     """The chat completions URL under `base_url`, with `query` as its query string."""
     url = check_base_url(base_url) + _ENDPOINT
@@ -153,8 +176,25 @@ def endpoint(base_url: str, query: Mapping[str, str] | None) -> str:
     return url
 
 
-def merge_extra_body(params: dict[str, Any]) -> dict[str, Any]:
-    """`params` with a per-call `extra_body` mapping merged into it (it wins)."""
+def call_params(params: dict[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's `params` with a call's (or `bind`'s) keyword arguments over them.
+
+    `max_completion_tokens` is sent as the API's `max_tokens`; an `extra_body`
+    mapping is merged into the body (it wins).
+
+    Raises:
+        ValueError: `max_tokens` and `max_completion_tokens` both given, or an
+            `extra_body` that is not a mapping.
+    """
+    call = dict(call)
+    if "max_completion_tokens" in call:
+        if "max_tokens" in call:
+            raise ValueError(
+                "max_tokens was given twice, as max_tokens= and as max_completion_tokens=: "
+                "pass only max_tokens=."
+            )
+        call["max_tokens"] = call.pop("max_completion_tokens")
+    params = {**params, **call}
     extra = params.pop("extra_body", None)
     if extra:
         if not isinstance(extra, Mapping):

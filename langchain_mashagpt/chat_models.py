@@ -24,11 +24,12 @@ from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, 
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import profile_for
 from langchain_mashagpt._settings import (
+    call_params,
     check_base_url,
     check_timeout,
+    client_settings,
     endpoint,
     init_arguments,
-    merge_extra_body,
 )
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tokens import counter_for
@@ -109,7 +110,7 @@ class ChatMashaGPT(BaseChatModel):
 
     Tool calling:
         Tools go out over the API's `functions` protocol; answers come back as
-        ordinary `tool_calls`, one per message.
+        ordinary `tool_calls`, one per message (several with `parallel_tool_calls`).
 
         ```python
         from pydantic import BaseModel, Field
@@ -296,16 +297,7 @@ class ChatMashaGPT(BaseChatModel):
     def _get_transport(self) -> Transport:
         # Keyed on the client settings, so a change after first use (assignment,
         # model_copy, configurable_fields) takes effect on the next call.
-        settings = (
-            self.base_url,
-            dict(self.default_query or {}),
-            self.api_key,
-            dict(self.default_headers or {}),
-            check_timeout(self.timeout),
-            self.max_retries,
-            self.http_client,
-            self.http_async_client,
-        )
+        settings = client_settings(self)
         transport = self._transport
         if transport is None or settings != self._transport_settings:
             if self.api_key is None or not self.api_key.get_secret_value():
@@ -337,7 +329,7 @@ class ChatMashaGPT(BaseChatModel):
         kwargs: dict[str, Any],
         stream: bool,
     ) -> Request:
-        params = merge_extra_body({**self._default_params, **kwargs})
+        params = call_params(self._default_params, kwargs)
         if stop is not None:
             params["stop"] = stop
         request = build_payload(messages, params, stream=stream)
@@ -421,11 +413,7 @@ class ChatMashaGPT(BaseChatModel):
             yield chunk
 
     def get_num_tokens(self, text: str) -> int:
-        """Tokens of `text`, counted offline (see `get_num_tokens_from_messages`).
-
-        Args:
-            text: Any text.
-        """
+        """Tokens of `text`, counted offline like `get_num_tokens_from_messages`."""
         if self.custom_get_token_ids is not None:
             return len(self.custom_get_token_ids(text))
         return counter_for(self.model).text(text)
@@ -433,16 +421,10 @@ class ChatMashaGPT(BaseChatModel):
     def get_num_tokens_from_messages(
         self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
     ) -> int:
-        """Tokens of a request, counted offline, as the API's `prompt_tokens` counts them.
+        """Tokens of a request, `tools` as the `functions` sent, offline (no download).
 
-        OpenAI models are counted exactly by tiktoken when its encoding is
-        already cached on disk; anything else is langchain-core's estimate
-        (`count_tokens_approximately`). Never downloads. `tools` are counted as
-        the `functions` they are sent as.
-
-        Args:
-            messages: The history to count.
-            tools: Tools to count as bound by `bind_tools`.
+        Exact (tiktoken) for OpenAI models whose encoding is already cached,
+        else langchain-core's `count_tokens_approximately`.
         """
         functions = functions_for(tools) if tools else []
         return counter_for(self.model).messages(messages, functions)

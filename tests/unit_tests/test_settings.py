@@ -267,3 +267,37 @@ def test_the_version_joins_metadata_the_user_gave() -> None:
     assert model.metadata is not None
     assert model.metadata["team"] == "a"
     assert model.metadata["lc_versions"]["langchain-mashagpt"] == __version__
+
+
+@pytest.mark.parametrize(
+    "choice",
+    ["any", "required", True, "get_weather", {"type": "function", "function": {"name": "x"}}],
+)
+def test_forcing_a_call_with_no_tools_is_refused(choice: Any) -> None:
+    with pytest.raises(ValueError, match="requires a tool call, but no tools are bound"):
+        ChatMashaGPT(api_key="k").bind_tools([], tool_choice=choice)
+
+
+@pytest.mark.parametrize("choice", [None, False, "auto", "none"])
+async def test_no_tools_with_a_free_choice_sends_no_functions(
+    server: MockServer, run: Runner, choice: Any
+) -> None:
+    server.json(completion())
+    await run.invoke(server.model().bind_tools([], tool_choice=choice), "hi")
+    assert "functions" not in server.body
+    assert "function_call" not in server.body
+
+
+async def test_max_completion_tokens_per_call_is_sent_as_max_tokens(
+    server: MockServer, run: Runner
+) -> None:
+    server.json(completion())
+    await run.invoke(server.model(max_tokens=100).bind(max_completion_tokens=7), "hi")
+    assert server.body["max_tokens"] == 7
+    assert "max_completion_tokens" not in server.body
+
+
+async def test_max_tokens_twice_in_one_call_is_refused(server: MockServer, run: Runner) -> None:
+    with pytest.raises(ValueError, match="max_tokens was given twice"):
+        await run.invoke(server.model(), "hi", max_tokens=5, max_completion_tokens=6)
+    assert server.requests == []
