@@ -184,3 +184,52 @@ def test_through_the_model_sync_and_async(raw: str, cuts: list[int], finish: str
         == comparable(async_streamed)
         == comparable(async_invoked)
     )
+
+
+CUT = '{"path": "/home/user/proj'
+
+
+def cut_then_text(request: httpx.Request) -> httpx.Response:
+    """First a call cut off by `length` mid-argument; after that, a text answer."""
+    body = json.loads(request.content)
+    if any(m["role"] == "function" for m in body["messages"]) or len(body["messages"]) > 1:
+        events: list[dict[str, Any]] = [
+            {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": "Stopped."}}]},
+            {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        ]
+    else:
+        events = stream_events("delete", CUT, [4, 11, 19], "length")
+    sse = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    return httpx.Response(200, content=sse.encode(), headers={"content-type": "text/event-stream"})
+
+
+@pytest.mark.parametrize("framework", ["create_agent", "AgentExecutor"])
+async def test_agents_that_stream_never_run_a_cut_off_call(run: Any, framework: str) -> None:
+    from langchain.agents import create_agent
+    from langchain_classic.agents import AgentExecutor, create_openai_tools_agent
+    from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+    from langchain_core.tools import tool
+
+    ran: list[str] = []
+
+    @tool
+    def delete(path: str) -> str:
+        """Delete a file."""
+        ran.append(path)
+        return "deleted"
+
+    server = MockServer().reply(cut_then_text)
+    model = server.model(streaming=True)
+    if framework == "create_agent":
+        agent: Any = create_agent(model, [delete])
+        await run.stream(agent, {"messages": [("user", "clean up")]}, stream_mode="messages")
+    else:
+        prompt = ChatPromptTemplate.from_messages(
+            [("human", "{input}"), MessagesPlaceholder("agent_scratchpad")]
+        )
+        agent = AgentExecutor(
+            agent=create_openai_tools_agent(model, [delete], prompt), tools=[delete]
+        )
+        await run.stream(agent, {"input": "clean up"})
+    assert ran == []
+    assert server.requests
