@@ -16,7 +16,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_mashagpt._decode import dumps, loads
+from langchain_mashagpt._json import dumps, loads
 from langchain_mashagpt._tools import dispatched_tools, unwrap_call
 from langchain_mashagpt.errors import APIResponseValidationError
 

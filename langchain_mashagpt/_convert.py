@@ -20,7 +20,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._json import dumps
 from langchain_mashagpt._wire import FunctionCall, Message
 
 __all__ = ["build_payload", "check_params", "messages_to_wire"]

@@ -24,8 +24,13 @@ from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, 
 from langchain_mashagpt._convert import build_payload, check_params
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tools import function_call_for, functions_for
-from langchain_mashagpt._transport import Transport, aclosing_stream
-from langchain_mashagpt._version import __version__
+from langchain_mashagpt._transport import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Transport,
+    aclosing_stream,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 
@@ -178,6 +183,13 @@ class ChatMashaGPT(BaseChatModel):
     """Seconds allowed for connecting and for each read; `None` waits forever."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt (408/409/429/5xx, connection errors, timeouts)."""
+    deadline: float | None = Field(default=DEFAULT_DEADLINE, gt=0)
+    """Seconds one call may take in all: every attempt, read and wait between them
+    (default 600; `None`: no limit). Also per call: `invoke(..., deadline=30)`."""
+    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, gt=0)
+    """The most bytes of one answer, streamed or not, after decompression (64 MiB)."""
+    max_event_bytes: int = Field(default=DEFAULT_MAX_EVENT_BYTES, gt=0)
+    """The longest line, and the most data of one event, of a stream (16 MiB)."""
     streaming: bool = False
     """Whether `invoke` streams under the hood (callbacks get each token)."""
     stream_usage: bool = True
@@ -246,28 +258,20 @@ class ChatMashaGPT(BaseChatModel):
         return ls_params
 
     def _get_transport(self) -> Transport:
-        transport = self._transport
-        if transport is None:
-            if self.api_key is None or not self.api_key.get_secret_value():
-                raise ValueError(
-                    "No MashaGPT API key: set the MASHAGPT_API_KEY environment variable "
-                    "or pass api_key=... to ChatMashaGPT."
-                )
-            headers = {
-                "Authorization": f"Bearer {self.api_key.get_secret_value()}",
-                "Content-Type": "application/json",
-                "User-Agent": f"langchain-mashagpt/{__version__}",
-                **(self.default_headers or {}),
-            }
-            self._transport = transport = Transport(
-                url=self.base_url.rstrip("/") + "/chat/completions",
-                headers=headers,
+        if self._transport is None:
+            self._transport = Transport(
+                base_url=self.base_url,
+                api_key=self.api_key,
+                default_headers=self.default_headers,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
+                deadline=self.deadline,
+                max_response_bytes=self.max_response_bytes,
+                max_event_bytes=self.max_event_bytes,
                 client=self.http_client,
                 async_client=self.http_async_client,
             )
-        return transport
+        return self._transport
 
     def _payload(
         self,
@@ -306,8 +310,10 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(self._get_transport().post(payload), payload)
+        completion = self._get_transport().post(payload, deadline)
+        return chat_result(completion, payload)
 
     async def _agenerate(
         self,
@@ -316,8 +322,10 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(await self._get_transport().apost(payload), payload)
+        completion = await self._get_transport().apost(payload, deadline)
+        return chat_result(completion, payload)
 
     def _stream(
         self,
@@ -326,10 +334,11 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload = self._payload(messages, stop, kwargs, stream=True)
         converter = StreamConverter(payload)
         # Closed here, whatever ends this generator, so the connection is released now.
-        with closing(self._get_transport().stream(payload)) as stream:
+        with closing(self._get_transport().stream(payload, deadline)) as stream:
             for data in stream:
                 if (chunk := converter.convert(data)) is not None:
                     if run_manager:
@@ -345,10 +354,11 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload = self._payload(messages, stop, kwargs, stream=True)
         converter = StreamConverter(payload)
         # Closed here, whatever ends this generator, so the connection is released now.
-        async with aclosing_stream(self._get_transport().astream(payload)) as stream:
+        async with aclosing_stream(self._get_transport().astream(payload, deadline)) as stream:
             async for data in stream:
                 if (chunk := converter.convert(data)) is not None:
                     if run_manager:

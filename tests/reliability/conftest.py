@@ -16,7 +16,7 @@ from tests.unit_tests.helpers import Runner
 @pytest.fixture(autouse=True)
 def _short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Computed backoff of 10 ms (not 0.5 s); a server's Retry-After is still honoured."""
-    monkeypatch.setattr("langchain_mashagpt._retry.INITIAL_BACKOFF", 0.01)
+    monkeypatch.setattr("langchain_mashagpt._retry.backoff", lambda attempt, initial: 0.01)
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -15,7 +15,7 @@ def server() -> MockServer:
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retry waits of zero: the policy is tested on `_retry_delay` itself."""
-    monkeypatch.setattr("langchain_mashagpt._transport.retry_delay", lambda *_: 0.0)
+    monkeypatch.setattr("langchain_mashagpt._retry.backoff", lambda *_: 0.0)
 
 
 @pytest.fixture(params=["sync", "async"])

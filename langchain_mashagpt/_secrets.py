@@ -1,0 +1,86 @@
+"""The API key: checked once when the transport is built, and redacted from what comes back.
+
+The key goes out in the `Authorization` header and nowhere else. A server can
+still echo it (in an error body, an HTML page, a header, JSON-escaped), whole or
+in part: `Redactor` masks every run of text made of pieces of the key (six
+characters or longer) in what the server sent, after decoding. No I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+__all__ = ["PIECE", "Redactor", "header_key"]
+
+PIECE = 6
+"""The shortest piece of the key that is masked where a server echoes it."""
+MASK = "<API key>"
+"""What replaces the key, or a piece of it, in error messages and attributes."""
+
+_NO_KEY = (
+    "No MashaGPT API key: set the MASHAGPT_API_KEY environment variable or pass "
+    "api_key=... to ChatMashaGPT."
+)
+
+
+def header_key(api_key: SecretStr | None) -> str:
+    """The key as it goes into the `Authorization` header: stripped and checked.
+
+    Surrounding whitespace (a `.env` line's newline) is dropped; anything else
+    that cannot be in a header value refuses the key with an error that shows
+    no part of it.
+
+    Raises:
+        ValueError: No key, or a key that cannot be sent.
+    """
+    key = api_key.get_secret_value().strip() if api_key is not None else ""
+    if not key:
+        raise ValueError(_NO_KEY)
+    if not all(33 <= ord(c) <= 126 for c in key):
+        raise ValueError(
+            "The MashaGPT API key holds a character that cannot be sent in an HTTP "
+            "header (a space, a control character or a non-ASCII letter inside it). "
+            "Copy the key again from your MashaGPT account; it is not shown here."
+        )
+    return key
+
+
+class Redactor:
+    """Masks the key, and every run of its pieces of `PIECE` characters, in text.
+
+    `text` is linear in the text's length: the pieces are looked up in a set.
+    """
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, secret: str) -> None:
+        """Prepare to mask `secret`; an empty secret masks nothing."""
+        self._pieces = frozenset(secret[i : i + PIECE] for i in range(len(secret) - PIECE + 1))
+
+    def text(self, text: str) -> str:
+        """`text` with each run of key pieces replaced by `<API key>`."""
+        if not self._pieces or not any(piece in text for piece in self._pieces):
+            return text
+        covered = [False] * len(text)
+        for i in range(len(text) - PIECE + 1):
+            if text[i : i + PIECE] in self._pieces:
+                covered[i : i + PIECE] = [True] * PIECE
+        out: list[str] = []
+        for i, char in enumerate(text):
+            if not covered[i]:
+                out.append(char)
+            elif i == 0 or not covered[i - 1]:
+                out.append(MASK)
+        return "".join(out)
+
+    def value(self, value: Any) -> Any:
+        """`value` (JSON: dicts, lists, strings) with every string masked."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.value(k): self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
