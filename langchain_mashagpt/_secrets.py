@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-__all__ = ["PIECE", "Redactor", "header_key"]
+__all__ = ["PIECE", "Redactor", "header_key", "hide_key"]
 
 PIECE = 6
 """The shortest piece of the key that is masked where a server echoes it."""
@@ -45,6 +45,32 @@ def header_key(api_key: SecretStr | None) -> str:
             "Copy the key again from your MashaGPT account; it is not shown here."
         )
     return key
+
+
+def hide_key(data: Any) -> Any:
+    """Constructor input with `api_key` wrapped in `SecretStr` before anything validates it.
+
+    pydantic quotes the input in its validation errors (`input_value=`); wrapped,
+    a key shows as `SecretStr('**********')` there. A key that is not a string is
+    refused without quoting it.
+
+    Raises:
+        ValueError: `api_key` is neither a string nor a `SecretStr`.
+    """
+    if not isinstance(data, dict):
+        return data
+    for name in ("api_key", "mashagpt_api_key"):
+        value = data.get(name)
+        if value is None or isinstance(value, SecretStr):
+            continue
+        if not isinstance(value, str):
+            data[name] = SecretStr("")
+            raise ValueError(
+                f"api_key must be a string (or a SecretStr), not {type(value).__name__}; "
+                "the value given is not shown."
+            )
+        data[name] = SecretStr(value)
+    return data
 
 
 class Redactor:

@@ -209,7 +209,7 @@ async def _araws(response: Any) -> AsyncGenerator[bytes, None]:
 
 
 def _read_now(response: Any) -> bool:
-    """Whether reading on would not wait: bytes are in the socket or the HTTP parser.
+    """Whether reading on would not wait: bytes in the socket, or the body's end parsed in.
 
     After `[DONE]` the body normally ends at once; reading it to its end returns
     the connection to the pool. A proxy that keeps the body open must not hold
@@ -222,7 +222,11 @@ def _read_now(response: Any) -> bool:
     for _ in range(6):  # httpx → httpcore → the HTTP/1.1 connection and its h11 parser
         h11_state = getattr(stream, "_h11_state", None)
         if h11_state is not None:
-            return bool(h11_state.trailing_data[0])
+            buffered = h11_state.trailing_data[0]
+            length = response.headers.get("content-length")
+            if length is not None and length.isdigit():
+                return int(length) - response.num_bytes_downloaded <= len(buffered)
+            return buffered.startswith(b"0\r\n") or b"\n0\r\n" in buffered
         stream = getattr(stream, "_stream", None) or getattr(stream, "_httpcore_stream", None)
         stream = getattr(stream, "_connection", stream)
     return False

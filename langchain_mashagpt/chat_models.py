@@ -22,6 +22,7 @@ from typing_extensions import Self
 
 from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert import build_payload, check_params
+from langchain_mashagpt._secrets import hide_key
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tools import function_call_for, functions_for
 from langchain_mashagpt._transport import (
@@ -204,6 +205,11 @@ class ChatMashaGPT(BaseChatModel):
     _transport: Transport | None = PrivateAttr(default=None)
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hide_key(cls, data: Any) -> Any:
+        return hide_key(data)
 
     @model_validator(mode="after")
     def _check_fields(self) -> Self:

@@ -33,6 +33,7 @@ kept on an error to `MAX_KEPT_BODY` bytes' worth.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -273,6 +274,7 @@ _STATUS: dict[int, tuple[type[APIStatusError], str]] = {
     429: (RateLimitError, "Rate limited: send fewer requests at once or raise max_retries."),
 }
 """The one status → (class, what to do) table; every other 5xx is `InternalServerError`."""
+_MESSAGE = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.)*)')
 _CONTEXT_OVERFLOW = ("context_length_exceeded", "maximum context length", "prompt is too long")
 _CONTEXT_HINT = "Shorten the conversation (trim or summarise old messages) or lower max_tokens."
 
@@ -348,6 +350,9 @@ def status_error(
     """
     body = kept_body(content)
     message, code, error_type = error_payload(body)
+    if message is None and isinstance(body, str):  # JSON cut at the read limit
+        found = _MESSAGE.search(body)
+        message = found.group(1).replace('\\"', '"') if found else None
     if message is None:
         message = (body if isinstance(body, str) else str(body)) or "(empty body)"
     cls = status_class(status, code, message)

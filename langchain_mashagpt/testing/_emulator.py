@@ -52,6 +52,7 @@ class MashaGPTEmulator:
         port: int = 0,
         known_models: Collection[str] | None = KNOWN_MODELS,
         chunk_delay: float = 0.0,
+        refuse_stream_options: bool = False,
     ) -> None:
         """Configure the emulator; `start()` (or `with`) runs it.
 
@@ -62,6 +63,9 @@ class MashaGPTEmulator:
             known_models: Model ids accepted (others get 404 `model_not_found`);
                 None accepts any model id.
             chunk_delay: Seconds to wait between streamed chunks.
+            refuse_stream_options: Answer a request carrying `stream_options` (which
+                the API's page does not list) with a 400 naming the field, as a
+                strict OpenAI-compatible gateway may.
         """
         self.api_key = api_key
         self.host = host
@@ -70,6 +74,7 @@ class MashaGPTEmulator:
         self._state = State(
             api_key, None if known_models is None else frozenset(known_models), chunk_delay
         )
+        self._state.refuse_stream_options = refuse_stream_options
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None

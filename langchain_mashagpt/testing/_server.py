@@ -29,6 +29,7 @@ from langchain_mashagpt.testing._render import (
 from langchain_mashagpt.testing._script import Reply
 from langchain_mashagpt.testing._state import RecordedRequest, State
 from langchain_mashagpt.testing._usage import make_usage, prompt_tokens
+from langchain_mashagpt.testing._errors import fail
 from langchain_mashagpt.testing._validate import ApiError, ChatRequest, decode_body, parse_request
 
 __all__ = ["CHAT_PATH", "serve_connection"]
@@ -229,6 +230,8 @@ async def _respond(
             )
         if decode_error is not None:
             raise decode_error
+        if state.refuse_stream_options and isinstance(body, dict) and "stream_options" in body:
+            fail("stream_options", "Unrecognized request argument supplied: stream_options")
         chat = parse_request(body, state.known_models)
     except ApiError as exc:
         extra = {"Allow": "POST"} if exc.status == 405 else None
