@@ -225,7 +225,7 @@ def _read_now(response: Any) -> bool:
             buffered = h11_state.trailing_data[0]
             length = response.headers.get("content-length")
             if length is not None and length.isdigit():
-                return int(length) - response.num_bytes_downloaded <= len(buffered)
+                return bool(int(length) - response.num_bytes_downloaded <= len(buffered))
             return buffered.startswith(b"0\r\n") or b"\n0\r\n" in buffered
         stream = getattr(stream, "_stream", None) or getattr(stream, "_httpcore_stream", None)
         stream = getattr(stream, "_connection", stream)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from langchain_mashagpt.testing._errors import fail
 from langchain_mashagpt.testing._model import answer
 from langchain_mashagpt.testing._render import (
     completion_body,
@@ -29,7 +30,6 @@ from langchain_mashagpt.testing._render import (
 from langchain_mashagpt.testing._script import Reply
 from langchain_mashagpt.testing._state import RecordedRequest, State
 from langchain_mashagpt.testing._usage import make_usage, prompt_tokens
-from langchain_mashagpt.testing._errors import fail
 from langchain_mashagpt.testing._validate import ApiError, ChatRequest, decode_body, parse_request
 
 __all__ = ["CHAT_PATH", "serve_connection"]

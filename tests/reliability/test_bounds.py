@@ -243,7 +243,7 @@ async def test_a_per_call_deadline_wins_over_the_field(run: Runner, hostile: Sta
 
     model = model_on(hostile(handle), deadline=None)
     started = time.monotonic()
-    with pytest.raises(errors.DeadlineExceededError, match="deadline of 0.5 s"):
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 0\.5 s"):
         await run.invoke(model, "Hi", deadline=0.5)
     assert time.monotonic() - started < 2
 
