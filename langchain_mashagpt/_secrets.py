@@ -8,11 +8,13 @@ characters or longer) in what the server sent, after decoding. No I/O.
 
 from __future__ import annotations
 
+import logging
+import weakref
 from typing import Any
 
 from pydantic import SecretStr
 
-__all__ = ["PIECE", "Redactor", "header_key", "hide_key"]
+__all__ = ["PIECE", "Redactor", "header_key", "hide_key", "mask_logs"]
 
 PIECE = 6
 """The shortest piece of the key that is masked where a server echoes it."""
@@ -79,7 +81,7 @@ class Redactor:
     `text` is linear in the text's length: the pieces are looked up in a set.
     """
 
-    __slots__ = ("_pieces",)
+    __slots__ = ("__weakref__", "_pieces")
 
     def __init__(self, secret: str) -> None:
         """Prepare to mask `secret`; an empty secret masks nothing."""
@@ -110,3 +112,36 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.value(v) for v in value]
         return value
+
+
+_LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()
+_LOGGERS = ("httpcore.http11", "httpcore.http2", "httpcore2.http11", "httpcore2.http2")
+"""The loggers that write what a server sent (its headers) at DEBUG level."""
+
+
+class _MaskKeys(logging.Filter):
+    """Masks the keys of live transports in the HTTP library's DEBUG records.
+
+    A server that echoes the key in a response header would otherwise have
+    httpcore log it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        for redactor in list(_LIVE):
+            text = redactor.text(text)
+        record.msg, record.args = text, ()
+        return True
+
+
+_FILTER = _MaskKeys()
+
+
+def mask_logs(redactor: Redactor) -> None:
+    """Mask `redactor`'s key in the HTTP library's logs while it lives."""
+    if not _LIVE:
+        for name in _LOGGERS:
+            logger = logging.getLogger(name)
+            if _FILTER not in logger.filters:
+                logger.addFilter(_FILTER)
+    _LIVE.add(redactor)

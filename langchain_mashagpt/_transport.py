@@ -32,7 +32,7 @@ from langchain_mashagpt._body import ACCEPT_ENCODING, Body
 from langchain_mashagpt._decode import DEFAULT_MAX_EVENT_BYTES, ChunkParser, parse_completion
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
-from langchain_mashagpt._secrets import Redactor, header_key
+from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import (
     APIResponseValidationError,
@@ -288,6 +288,7 @@ class Transport:
         self._async_client = async_client
         self._prepared: dict[type, _Prepared] = {}
         self._redactor = Redactor(key)
+        mask_logs(self._redactor)
 
     def _prepare(self, client: object) -> _Prepared:
         """URL, headers and error classes for `client`, built once per client class."""
@@ -351,9 +352,8 @@ class Transport:
         exc.__cause__ = exc.__context__ = None
         exc.__suppress_context__ = True
         exc.args = tuple(redact.value(a) for a in exc.args)
-        for name in ("message", "body", "request_id", "headers"):
-            if name in vars(exc):
-                setattr(exc, name, redact.value(getattr(exc, name)))
+        for name, value in vars(exc).items():
+            setattr(exc, name, redact.value(value))
         return exc
 
     # ------------------------------------------------------------ sync
