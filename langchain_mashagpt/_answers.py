@@ -16,6 +16,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from langchain_mashagpt import _usage
 from langchain_mashagpt._json import dumps, loads
 from langchain_mashagpt._tools import dispatched_tools, unwrap_call
 from langchain_mashagpt.errors import APIResponseValidationError
@@ -26,14 +27,8 @@ PROVIDER = "mashagpt"
 
 
 def usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
-    """LangChain's token counts from the API's `usage` object."""
-    prompt = usage.get("prompt_tokens") or 0
-    completion = usage.get("completion_tokens") or 0
-    return UsageMetadata(
-        input_tokens=prompt,
-        output_tokens=completion,
-        total_tokens=usage.get("total_tokens") or prompt + completion,
-    )
+    """LangChain's token counts from the API's `usage` object (checked: see `_usage`)."""
+    return _usage.usage_metadata(_usage.checked_usage(usage))
 
 
 def _new_call_id() -> str:
@@ -118,7 +113,7 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
             "MashaGPT answered with an empty `choices` list: there is no answer.",
             body=completion,
         )
-    usage = completion.get("usage") or None
+    usage = _usage.checked_usage(completion["usage"]) if completion.get("usage") else None
     tools = dispatched_tools(payload)
     common = {
         "model_name": completion.get("model"),
@@ -199,7 +194,7 @@ class StreamConverter:
                 tool_chunks += self._held_call()
         usage = data.get("usage")
         if usage:
-            usage = self._usage_added(usage)
+            usage = self._usage_added(_usage.checked_usage(usage))
             if usage:
                 metadata["token_usage"] = usage
         if not (content or tool_chunks or metadata):
