@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format demo record bench docs clean
+.PHONY: install test lint format demo record bench stress docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ record: $(STAMP)
 	find tests/cassettes -name '*.yaml' -delete
 	$(PY) -m pytest tests/integration_tests --record-mode=once
 	$(PY) -m pytest tests/integration_tests tests/unit_tests/test_cassettes.py
+
+# Hostile servers at full size (a 200 MB line, a 1 GiB gzip bomb), then the bounds they cost.
+stress: $(STAMP)
+	MASHAGPT_STRESS=1 $(PY) -m pytest -p no:randomly tests/reliability/test_bounds.py
+	$(PY) benchmarks/bounds.py
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site

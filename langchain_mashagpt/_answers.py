@@ -17,6 +17,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_mashagpt import _usage
+from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
 from langchain_mashagpt._json import dumps, loads
 from langchain_mashagpt._tools import dispatched_tools, unwrap_call
 from langchain_mashagpt.errors import APIResponseValidationError
@@ -47,14 +48,13 @@ def _parse_call(name: str, raw: str, tools: frozenset[str]) -> tuple[str, Any, s
 
 
 def _ai_message(message: Mapping[str, Any], tools: frozenset[str], **fields: Any) -> AIMessage:
-    call = message.get("function_call")
     calls: list[Any] = []
     invalid: list[Any] = []
-    if isinstance(call, dict):
+    for call in function_calls(message):  # `function_call`, and a gateway's `tool_calls`
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
-        call_id = _new_call_id()
+        call_id = call.get("id") or _new_call_id()
         name, args, error = _parse_call(call.get("name") or "", raw, tools)
         if error is None:
             calls.append(tool_call(name=name, args=args, id=call_id))
@@ -129,7 +129,7 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
                 f"MashaGPT's choice {k} has no `message` object.", body=completion
             )
         finish = choice.get("finish_reason")
-        metadata = {**common, "finish_reason": finish}
+        metadata = {**common, "finish_reason": finish, **answer_metadata(completion, choice)}
         if usage is not None and k == 0:
             metadata["token_usage"] = usage
         ai = _ai_message(
@@ -176,19 +176,20 @@ class StreamConverter:
     def _convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         metadata: dict[str, Any] = {}
         if not self._started:
-            self._started = True
             metadata = {"model_name": data.get("model"), "model_provider": PROVIDER}
+        metadata.update(chunk_metadata(data, first=not self._started))
+        self._started = True
         content = ""
-        tool_chunks = []
+        tool_chunks: list[Any] = []
         choices = data["choices"]
         if choices:
             self._answered = True
             choice = choices[0]
             delta = choice.get("delta") or {}
             content = delta.get("content") or ""
-            call = delta.get("function_call")
+            call, tool_chunks = delta_calls(delta)  # `function_call`, or a gateway's `tool_calls`
             if call:
-                tool_chunks = self._call_piece(call)
+                tool_chunks = self._call_piece(call) + tool_chunks
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
                 tool_chunks += self._held_call()

@@ -480,7 +480,7 @@ async def test_the_unknown_finish_reason_is_passed_on(
         (
             {"id": "c", "choices": [{"message": {"content": "Hi"}}], "usage": "many"},
             {**_CHUNK, "choices": [], "usage": "many"},
-            "documented format",
+            "usage is str, not an object",
         ),
         ({"id": "c", "choices": None}, {**_CHUNK, "choices": None}, "no `choices` list"),
     ],
