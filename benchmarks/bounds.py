@@ -38,7 +38,9 @@ from tests.reliability.hostile import (  # noqa: E402
 MB = 1024 * 1024
 
 
-def measure(name: str, handler: Callable[[Connection], None], call: Callable[[ChatMashaGPT], Any], **kw: Any) -> None:
+def measure(
+    name: str, handler: Callable[[Connection], None], call: Callable[[ChatMashaGPT], Any], **kw: Any
+) -> None:
     server = Hostile(handler)
     try:
         model = ChatMashaGPT(api_key="sk-bounds", base_url=server.base_url, max_retries=0, **kw)
@@ -82,7 +84,9 @@ def main() -> None:
     def long_line(conn: Connection) -> None:
         conn.stream([b"data: "] + [b"x" * MB] * (line // MB))
 
-    measure(f"one {line // MB} MB `data:` line (cap 16 MiB)", long_line, lambda m: list(m.stream("hi")))
+    measure(
+        f"one {line // MB} MB `data:` line (cap 16 MiB)", long_line, lambda m: list(m.stream("hi"))
+    )
 
     bomb = gzip_bomb(bomb_size)
 
@@ -97,7 +101,9 @@ def main() -> None:
     measure(f"{label}, stream (cap 64 MiB)", gzip_sse, lambda m: list(m.stream("hi")))
 
     def keep_alive(conn: Connection) -> None:
-        conn.send(conn.head_of(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
+        conn.send(
+            conn.head_of(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        )
         ping = b": keep-alive\n" * 4096
         while not conn.stop.is_set():
             conn.send(b"%x\r\n%s\r\n" % (len(ping), ping))
@@ -115,10 +121,14 @@ def main() -> None:
         conn.stream([event(chunk("Hello")), DONE])
         conn.wait(30)
 
-    measure("body left open 30 s after [DONE] (timeout 120)", left_open, lambda m: list(m.stream("hi")))
+    measure(
+        "body left open 30 s after [DONE] (timeout 120)", left_open, lambda m: list(m.stream("hi"))
+    )
 
     def drip(conn: Connection) -> None:
-        conn.send(conn.head_of(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
+        conn.send(
+            conn.head_of(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        )
         while not conn.wait(0.5):
             conn.send(b"1\r\n \r\n")
 

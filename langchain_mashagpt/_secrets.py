@@ -61,7 +61,7 @@ def hide_key(data: Any) -> Any:
     """
     if not isinstance(data, dict):
         return data
-    for name in ("api_key", "mashagpt_api_key"):
+    for name in ("api_key",):
         value = data.get(name)
         if value is None or isinstance(value, SecretStr):
             continue

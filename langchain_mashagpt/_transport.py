@@ -7,23 +7,18 @@ reads the call's deadline is checked, and every error leaves here with the key
 and any piece of it masked and no chained exception (which would carry the
 request and its `Authorization` header).
 
-`httpx2` (the maintained continuation of httpx) is used when it imports, else
-`httpx`; a user's own `http_client`/`http_async_client` of either library is used
-as given. Without one, a pooled client is shared by every model with the same
-timeout (sync: one per process; async: one per event loop, closed when
-`asyncio.run` or the loop's runner shuts its async generators down).
+A user's own `http_client`/`http_async_client` (httpx or httpx2) is used as
+given; else the pooled clients of `_pool`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import sys
 import time
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from collections.abc import AsyncGenerator, Generator, Mapping
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -31,6 +26,15 @@ from pydantic import SecretStr
 from langchain_mashagpt._body import ACCEPT_ENCODING, Body
 from langchain_mashagpt._decode import DEFAULT_MAX_EVENT_BYTES, ChunkParser, parse_completion
 from langchain_mashagpt._json import dumps
+from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at by tests
+    _ASYNC_CLIENTS,
+    _SYNC_CLIENTS,
+    aclosing_stream,
+    httpx,
+    shared_async_client,
+    shared_client,
+)
+from langchain_mashagpt._reading import araws, encoding, raws, read_now
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
 from langchain_mashagpt._version import __version__
@@ -39,14 +43,6 @@ from langchain_mashagpt.errors import (
     MashaGPTError,
     kept_body,
 )
-
-if TYPE_CHECKING:
-    import httpx
-else:
-    try:
-        import httpx2 as httpx
-    except ModuleNotFoundError:  # pragma: no cover - httpx2 comes with langsmith
-        import httpx
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -69,82 +65,6 @@ _DRAIN_READS = 2
 """Reads allowed after `[DONE]`, each only of bytes already there, for the body to end."""
 _REFUSED_FIELDS: dict[str, set[str]] = {}
 """Per URL, the optional request fields a server refused (sent no more)."""
-
-_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
-_SYNC_CLIENTS: dict[float | None, httpx.Client] = {}
-_ASYNC_CLIENTS: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[float | None, tuple[httpx.AsyncClient, Any]]
-] = weakref.WeakKeyDictionary()
-
-
-def _shared_client(timeout: float | None) -> httpx.Client:
-    client = _SYNC_CLIENTS.get(timeout)
-    if client is None:
-        client = httpx.Client(timeout=timeout, limits=_LIMITS)
-        _SYNC_CLIENTS[timeout] = client
-        atexit.register(client.close)  # else its idle sockets are left to the GC at exit
-    return client
-
-
-async def _closes_with_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
-    """Closes `client` when the event loop shuts its async generators down."""
-    try:
-        yield
-    finally:
-        await client.aclose()
-
-
-async def _shared_async_client(timeout: float | None) -> httpx.AsyncClient:
-    per_loop = _ASYNC_CLIENTS.setdefault(asyncio.get_running_loop(), {})
-    entry = per_loop.get(timeout)
-    if entry is None or entry[0].is_closed:
-        client = httpx.AsyncClient(timeout=timeout, limits=_LIMITS)
-        guard = _closes_with_loop(client)
-        await guard.__anext__()  # registered with the loop from now on
-        per_loop[timeout] = entry = (client, guard)
-    return entry[0]
-
-
-class aclosing_stream:
-    """`contextlib.aclosing` for a `Transport.astream`, closed in order even at loop shutdown.
-
-    A stream left open (a consumer that failed or stopped holding it) would be
-    closed by the loop's `shutdown_asyncgens`, which closes every suspended async
-    generator at once — this one and httpx's nested in it — so they fail with
-    "already running" / "generator didn't stop after athrow()". A task watches the
-    stream meanwhile: the runner cancels it before that step, and it then closes
-    the stream, from the outside in. One task per stream, none per chunk.
-    """
-
-    def __init__(self, stream: AsyncGenerator[dict[str, Any], None]) -> None:
-        self.stream = stream
-        self._ended: asyncio.Future[None] | None = None
-
-    async def __aenter__(self) -> AsyncGenerator[dict[str, Any], None]:
-        self._ended = asyncio.get_running_loop().create_future()
-        watcher = asyncio.ensure_future(_close_when_cancelled(self.stream, self._ended))
-        _WATCHERS.add(watcher)
-        watcher.add_done_callback(_WATCHERS.discard)
-        return self.stream
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._ended is not None and not self._ended.done():
-            self._ended.set_result(None)
-        await self.stream.aclose()
-
-
-_WATCHERS: set[asyncio.Future[None]] = set()
-
-
-async def _close_when_cancelled(
-    stream: AsyncGenerator[dict[str, Any], None], ended: asyncio.Future[None]
-) -> None:
-    try:
-        await ended
-    except asyncio.CancelledError:
-        if not getattr(stream, "ag_running", False):  # else its own task is unwinding it
-            await stream.aclose()
-        raise
 
 
 class _Prepared(NamedTuple):
@@ -178,58 +98,13 @@ def _not_an_event_stream(headers: Mapping[str, str]) -> bool:
     return headers.get("content-type", "").startswith(("application/json", "text/html"))
 
 
-def _not_a_stream(content: bytes, n: int) -> MashaGPTError:
+def _plain_json_error(content: bytes, n: int) -> MashaGPTError:
     """The error for a JSON body (or an HTML page) sent where an event stream was asked for."""
     parse_completion(content, n)  # raises the server's error, or on a malformed body
     return APIResponseValidationError(
         "MashaGPT answered a streamed request with a plain JSON completion.",
         body=kept_body(content),
     )
-
-
-def _encoding(response: Any) -> str:
-    """The `Content-Encoding` still to undo (none once the client has read the body)."""
-    return "" if response.is_stream_consumed else response.headers.get("content-encoding", "")
-
-
-def _raws(response: Any) -> Iterator[bytes]:
-    """The raw reads of a body; a body read already (a mock's) in one piece."""
-    if response.is_stream_consumed:
-        return iter([response.content])
-    return cast("Iterator[bytes]", response.iter_raw())
-
-
-async def _araws(response: Any) -> AsyncGenerator[bytes, None]:
-    """Async twin of `_raws`."""
-    if response.is_stream_consumed:
-        yield response.content
-        return
-    async for raw in response.aiter_raw():
-        yield raw
-
-
-def _read_now(response: Any) -> bool:
-    """Whether reading on would not wait: bytes in the socket, or the body's end parsed in.
-
-    After `[DONE]` the body normally ends at once; reading it to its end returns
-    the connection to the pool. A proxy that keeps the body open must not hold
-    the finished answer: then the response is closed instead.
-    """
-    network = response.extensions.get("network_stream")
-    if network is not None and network.get_extra_info("is_readable"):
-        return True
-    stream = response.stream
-    for _ in range(6):  # httpx → httpcore → the HTTP/1.1 connection and its h11 parser
-        h11_state = getattr(stream, "_h11_state", None)
-        if h11_state is not None:
-            buffered = h11_state.trailing_data[0]
-            length = response.headers.get("content-length")
-            if length is not None and length.isdigit():
-                return bool(int(length) - response.num_bytes_downloaded <= len(buffered))
-            return buffered.startswith(b"0\r\n") or b"\n0\r\n" in buffered
-        stream = getattr(stream, "_stream", None) or getattr(stream, "_httpcore_stream", None)
-        stream = getattr(stream, "_connection", stream)
-    return False
 
 
 class Transport:
@@ -386,9 +261,9 @@ class Transport:
 
     def _read(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
         """A body, decoded and capped (an error body is cut at `cap`, an answer refused)."""
-        reader = Body(_encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
         parts: list[bytes] = []
-        for raw in _raws(r):
+        for raw in raws(r):
             parts.extend(reader.feed(raw))
             if reader.full:
                 break
@@ -398,7 +273,7 @@ class Transport:
     def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> dict[str, Any]:
         """POST a non-streamed request; return the checked completion JSON."""
         try:
-            client = self._client or _shared_client(self.timeout)
+            client = self._client or shared_client(self.timeout)
             prepared = self._prepare(client)
             attempts = self._attempts(deadline)
             r = self._open(client, prepared, payload, attempts)
@@ -422,20 +297,20 @@ class Transport:
         Retried only until a 2xx status line arrives, never re-streamed.
         """
         try:
-            client = self._client or _shared_client(self.timeout)
+            client = self._client or shared_client(self.timeout)
             prepared = self._prepare(client)
             attempts = self._attempts(deadline)
             r = self._open(client, prepared, payload, attempts)
             n = payload.get("n") or 1
             try:
                 if _not_an_event_stream(r.headers):
-                    raise _not_a_stream(
+                    raise _plain_json_error(
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
-                reader = Body(_encoding(r), self.max_response_bytes, "stream")
-                parser, chunks, raws = ChunkParser(n, self.max_event_bytes), 0, _raws(r)
+                reader = Body(encoding(r), self.max_response_bytes, "stream")
+                parser, chunks, reads = ChunkParser(n, self.max_event_bytes), 0, raws(r)
                 try:
-                    for raw in raws:
+                    for raw in reads:
                         for piece in reader.feed(raw):
                             for chunk in parser.feed(piece):
                                 chunks += 1
@@ -443,7 +318,7 @@ class Transport:
                         if parser.done:
                             with contextlib.suppress(prepared.transport_error):
                                 for _ in range(_DRAIN_READS):
-                                    if not (_read_now(r) and next(raws, None)):
+                                    if not (read_now(r) and next(reads, None)):
                                         break
                             return
                         attempts.check()
@@ -492,9 +367,9 @@ class Transport:
 
     async def _aread(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
         """Async twin of `_read`."""
-        reader = Body(_encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
         parts: list[bytes] = []
-        async for raw in _araws(r):
+        async for raw in araws(r):
             parts.extend(reader.feed(raw))
             if reader.full:
                 break
@@ -506,7 +381,7 @@ class Transport:
     ) -> dict[str, Any]:
         """Async twin of `post`."""
         try:
-            client = self._async_client or await _shared_async_client(self.timeout)
+            client = self._async_client or await shared_async_client(self.timeout)
             prepared = self._prepare(client)
             attempts = self._attempts(deadline)
             r = await self._aopen(client, prepared, payload, attempts)
@@ -527,7 +402,7 @@ class Transport:
     ) -> AsyncGenerator[dict[str, Any], None]:
         """Async twin of `stream`."""
         try:
-            client = self._async_client or await _shared_async_client(self.timeout)
+            client = self._async_client or await shared_async_client(self.timeout)
             prepared = self._prepare(client)
             attempts = self._attempts(deadline)
             r = await self._aopen(client, prepared, payload, attempts)
@@ -535,14 +410,14 @@ class Transport:
             try:
                 if _not_an_event_stream(r.headers):
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
-                    raise _not_a_stream(content, n)
-                reader = Body(_encoding(r), self.max_response_bytes, "stream")
+                    raise _plain_json_error(content, n)
+                reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 # Closed in order by us, not by the loop's asyncgen finalizer.
-                raws = _araws(r)
+                reads = araws(r)
                 try:
-                    async with contextlib.aclosing(raws):
-                        async for raw in raws:
+                    async with contextlib.aclosing(reads):
+                        async for raw in reads:
                             for piece in reader.feed(raw):
                                 for chunk in parser.feed(piece):
                                     chunks += 1
@@ -552,7 +427,7 @@ class Transport:
                                     prepared.transport_error, StopAsyncIteration
                                 ):
                                     for _ in range(_DRAIN_READS):
-                                        if not (_read_now(r) and await raws.__anext__()):
+                                        if not (read_now(r) and await reads.__anext__()):
                                             break
                                 return
                             attempts.check()

@@ -34,7 +34,11 @@ async def message(run: Runner, model: Any, mode: str) -> AIMessage:
 
 def gateway_calls(conn: Connection) -> None:
     calls = [
-        {"id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
+        {
+            "id": "call_a",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        },
         {"id": "call_b", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
     ]
     if conn.payload.get("stream"):
@@ -94,7 +98,11 @@ async def test_fingerprint_tier_logprobs_and_created_are_kept(
 async def test_a_refusal_is_kept(run: Runner, hostile: Start) -> None:
     def handle(conn: Connection) -> None:
         body = completion("")
-        body["choices"][0]["message"] = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+        body["choices"][0]["message"] = {
+            "role": "assistant",
+            "content": None,
+            "refusal": "I can't help with that.",
+        }
         conn.reply(200, body)
 
     msg = await message(run, model_on(hostile(handle)), "invoke")
