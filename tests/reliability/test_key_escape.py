@@ -72,11 +72,16 @@ def assert_hidden(*objs: Any, logs: str = "") -> None:
 
 
 @pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """DEBUG records of every logger, the HTTP libraries' included (levels restored after)."""
+    names = ("httpx", "httpx2", "httpcore", "httpcore2", "langchain_mashagpt")
+    levels = {name: logging.getLogger(name).level for name in names}
     caplog.set_level(logging.DEBUG)
-    for name in ("httpx", "httpx2", "httpcore", "httpcore2", "langchain_mashagpt"):
+    for name in names:
         logging.getLogger(name).setLevel(logging.DEBUG)
-    return caplog
+    yield caplog
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def model_on(base_url: str, key: str = KEY, **kwargs: Any) -> ChatMashaGPT:
