@@ -172,29 +172,31 @@ def parse_completion(content: bytes, n: int = 1) -> dict[str, Any]:
             f"{content[:200].decode('utf-8', 'replace')!r}",
             body=kept_body(content),
         ) from None
-    return _check_event(body, "answer", len(content), n)
+    return _check_event(body, "answer", content, n)
 
 
-def _check_event(body: Any, what: str, size: int, n: int) -> dict[str, Any]:
+def _check_event(body: Any, what: str, raw: bytes, n: int) -> dict[str, Any]:
     """`body` if it is a completion (chunk) of at most `n` choices; else raise.
 
     An `error` that is `null` or empty next to `choices` is no error (OpenAI's
-    schema allows it); any other `error` is the server's.
+    schema allows it); any other `error` is the server's. An error keeps `body`
+    parsed when `raw` is small, else the first characters of `raw`.
     """
+    kept = body if len(raw) <= MAX_KEPT_BODY else raw[:MAX_SERVER_TEXT].decode("utf-8", "replace")
     if isinstance(body, dict) and body.get("error") not in (None, {}, ""):
         message, code, error_type = error_payload(body)
         raise APIError(
             f"MashaGPT reported an error in its {what}: "
             f"{server_text(message or str(body['error']))}",
-            body=body if size <= MAX_KEPT_BODY else str(body)[:MAX_SERVER_TEXT],
+            body=kept,
             code=code,
             error_type=error_type,
         )
     if not isinstance(body, dict) or not isinstance(choices := body.get("choices"), list):
         raise APIResponseValidationError(
             f"MashaGPT's {what} has no `choices` list, unlike the API's documented "
-            f"format: {str(body)[:200]}",
-            body=body if size <= MAX_KEPT_BODY else str(body)[:MAX_SERVER_TEXT],
+            f"format: {raw[:200].decode('utf-8', 'replace')}",
+            body=kept,
         )
     if len(choices) > n or any(
         isinstance(c, dict) and isinstance(c.get("index"), int) and not 0 <= c["index"] < n
@@ -203,7 +205,7 @@ def _check_event(body: Any, what: str, size: int, n: int) -> dict[str, Any]:
         raise APIResponseValidationError(
             f"MashaGPT's {what} has {len(choices)} choice(s) or a choice index beyond the "
             f"n={n} asked for: it is not the answer to this request.",
-            body=str(body)[:MAX_SERVER_TEXT],
+            body=raw[:MAX_SERVER_TEXT].decode("utf-8", "replace"),
         )
     return body
 
@@ -249,7 +251,7 @@ class ChunkParser:
             body = loads(self.head.lstrip(b"\xef\xbb\xbf"))
         except ValueError:
             return
-        _check_event(body, "answer to a streamed request", len(self.head), self.n)
+        _check_event(body, "answer to a streamed request", self.head, self.n)
         raise APIResponseValidationError(
             "MashaGPT answered a streamed request with a plain JSON completion.",
             body=kept_body(self.head),
@@ -271,5 +273,5 @@ class ChunkParser:
                     f"MashaGPT streamed an event that is not JSON: {event.data[:200]!r}",
                     body=kept_body(event.data),
                 ) from None
-            chunks.append(_check_event(body, "stream", len(event.data), self.n))
+            chunks.append(_check_event(body, "stream", event.data, self.n))
         return chunks

@@ -60,9 +60,10 @@ def test_body_refuses_data_that_is_not_its_encoding() -> None:
 
 def test_sse_line_and_event_caps() -> None:
     decoder = SSEDecoder(max_event_bytes=100)
+    for _ in range(6):
+        decoder.feed(b"data: " + b"x" * 10)  # 96 bytes, no line end yet
     with pytest.raises(APIResponseValidationError, match="line longer than the limit of 100"):
-        for _ in range(20):
-            decoder.feed(b"data: " + b"x" * 10)
+        decoder.feed(b"data: " + b"x" * 10)
     decoder = SSEDecoder(max_event_bytes=100)
     with pytest.raises(APIResponseValidationError, match="event longer than the limit of 100"):
         decoder.feed(b"data: " + b"y" * 60 + b"\ndata: " + b"z" * 60 + b"\n")
