@@ -1,17 +1,39 @@
-# Each target sets up .venv when needed, so a fresh clone needs only `make demo` or `make test`.
+# Each target sets up what it needs, so a fresh clone needs only `make demo` or `make test`.
+#   .venv       everything: the package editable, tests, lint, docs, build tools (make test, lint…)
+#   .venv-demo  the package and its runtime dependencies only (make demo)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+DEMO_VENV := .venv-demo
+DEMO_PY := $(DEMO_VENV)/bin/python
+DEMO_STAMP := $(DEMO_VENV)/.installed-stamp
+PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: install test lint format demo record bench stress docs clean
+.PHONY: install test lint format demo record bench stress docs dist release-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The demo's environment skips pip's own install into the venv (seconds) when the outer pip can
+# install into another interpreter (pip >= 22.3), and bytecode compiling of files it never runs.
+$(DEMO_STAMP): pyproject.toml
+	rm -rf $(DEMO_VENV)
+	if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
+	  $(PYTHON) -m venv --without-pip $(DEMO_VENV) && \
+	  $(PYTHON) -m pip --python $(DEMO_PY) install $(PIP_FLAGS) --no-compile -e . ; \
+	else \
+	  $(PYTHON) -m venv $(DEMO_VENV) && \
+	  $(DEMO_PY) -m pip install $(PIP_FLAGS) --no-compile -e . ; \
+	fi
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(DEMO_PY) examples/quickstart.py
 
 # coverage starts before pytest, so the pytest11 plugin's early import of the package counts too.
 test: $(STAMP)
@@ -26,9 +48,6 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
-
-demo: $(STAMP)
-	$(PY) examples/quickstart.py
 
 # Re-records every cassette: live API when MASHAGPT_API_KEY is set, else the bundled emulator.
 record: $(STAMP)
@@ -47,5 +66,15 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 
+# An sdist and a wheel in dist/, checked by twine.
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
+# Installs each artifact into a bare environment and runs the quick start against the emulator.
+release-check: dist
+	.ci/check-dist $(PYTHON) dist
+
 clean:
-	rm -rf $(VENV) site .coverage
+	rm -rf $(VENV) $(DEMO_VENV) site dist .coverage

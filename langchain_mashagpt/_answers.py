@@ -7,19 +7,18 @@ answer of the wrong shape raises `APIResponseValidationError`. No I/O.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_mashagpt import _usage
+from langchain_mashagpt._call_output import CallStream, call_fields
+from langchain_mashagpt._calls import CallPlan
 from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
-from langchain_mashagpt._json import dumps, loads
-from langchain_mashagpt._tools import dispatched_tools, unwrap_call
+from langchain_mashagpt._json import dumps
 from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["PROVIDER", "StreamConverter", "chat_result", "sum_llm_outputs", "usage_metadata"]
@@ -32,40 +31,20 @@ def usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
     return _usage.usage_metadata(_usage.checked_usage(usage))
 
 
-def _new_call_id() -> str:
-    return f"call_{uuid.uuid4().hex[:24]}"
-
-
-def _parse_call(name: str, raw: str, tools: frozenset[str]) -> tuple[str, Any, str | None]:
-    """`(name, args, error)` of a whole function call; see `unwrap_call`."""
-    if not name:
-        return name, raw, "the function call has no name"
-    try:
-        args = loads(raw) if raw.strip() else {}
-    except ValueError as exc:
-        return name, raw, f"arguments are not JSON: {exc}"
-    return unwrap_call(name, args, tools)
-
-
-def _ai_message(message: Mapping[str, Any], tools: frozenset[str], **fields: Any) -> AIMessage:
-    calls: list[Any] = []
-    invalid: list[Any] = []
+def _ai_message(message: Mapping[str, Any], plan: CallPlan, **fields: Any) -> AIMessage:
+    content = message.get("content") or ""
     for call in function_calls(message):  # `function_call`, and a gateway's `tool_calls`
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
-        call_id = call.get("id") or _new_call_id()
-        name, args, error = _parse_call(call.get("name") or "", raw, tools)
-        if error is None:
-            calls.append(tool_call(name=name, args=args, id=call_id))
-        else:
-            invalid.append(invalid_tool_call(name=name, args=raw, id=call_id, error=error))
-    return AIMessage(
-        content=message.get("content") or "",
-        tool_calls=calls,
-        invalid_tool_calls=invalid,
-        **fields,
-    )
+        text, call_message_fields = call_fields(plan, call.get("name") or "", raw)
+        content += text
+        for key in ("tool_calls", "invalid_tool_calls"):
+            call_message_fields[key] = fields.get(key, []) + call_message_fields[key]
+        if "additional_kwargs" in fields:  # the legacy `function_call` is the first call's
+            call_message_fields.pop("additional_kwargs", None)
+        fields.update(call_message_fields)
+    return AIMessage(content=content, **fields)
 
 
 # What reading an answer of the wrong shape raises (a string where the API
@@ -81,14 +60,14 @@ def _malformed(exc: Exception, data: Any) -> APIResponseValidationError:
     )
 
 
-def chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatResult:
+def chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
     """`ChatResult` of a `chat.completion`: one generation per choice.
 
     Usage goes on the first generation's message only, so that adding up
     messages never counts a request twice; `llm_output` has it too.
     """
     try:
-        return _chat_result(completion, payload)
+        return _chat_result(completion, plan)
     except _MALFORMED as exc:
         raise _malformed(exc, completion) from exc
 
@@ -106,7 +85,7 @@ def sum_llm_outputs(outputs: list[dict[str, Any] | None], model_name: str) -> di
     return {"token_usage": total, "model_name": model_name}
 
 
-def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatResult:
+def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
     choices = completion["choices"]
     if not choices:
         raise APIResponseValidationError(
@@ -114,7 +93,6 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
             body=completion,
         )
     usage = _usage.checked_usage(completion["usage"]) if completion.get("usage") else None
-    tools = dispatched_tools(payload)
     common = {
         "model_name": completion.get("model"),
         "model_provider": PROVIDER,
@@ -134,7 +112,7 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
             metadata["token_usage"] = usage
         ai = _ai_message(
             message,
-            tools,
+            plan,
             id=completion.get("id"),
             response_metadata=metadata,
             usage_metadata=usage_metadata(usage) if usage is not None and k == 0 else None,
@@ -149,22 +127,20 @@ class StreamConverter:
 
     `model_name` and `model_provider` ride on the first chunk, `finish_reason` on
     the chunk that ends the choice and usage on the chunk that carries it, so the
-    sum of the chunks has each once. A call of the dispatcher is held back and
-    sent whole, unwrapped, when the choice finishes (or at `flush`).
+    sum of the chunks has each once. A call the plan `holds` (the dispatcher's,
+    a `response_format` function's) is held back and decoded whole when the
+    choice finishes (or at `flush`), exactly as `chat_result` decodes it.
     """
 
-    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_started", "_tools", "_usage")
+    __slots__ = ("_answered", "_calls", "_id", "_started", "_usage")
 
-    def __init__(self, payload: dict[str, Any]) -> None:
-        """Prepare for the stream of the request `payload`."""
-        self._tools = dispatched_tools(payload)
-        self._call_id: str | None = None
+    def __init__(self, plan: CallPlan) -> None:
+        """Prepare for the stream of a request whose calls `plan` reads."""
+        self._calls = CallStream(plan)
         self._id: str | None = None
         self._started = False
         self._answered = False
         self._usage: dict[str, Any] | None = None
-        self._name = ""
-        self._args = ""
 
     def convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         """The chunk for one `chat.completion.chunk`, or `None` if it carries nothing."""
@@ -180,34 +156,38 @@ class StreamConverter:
         metadata.update(chunk_metadata(data, first=not self._started))
         self._started = True
         content = ""
-        tool_chunks: list[Any] = []
+        fields: dict[str, Any] = {}
         choices = data["choices"]
         if choices:
             self._answered = True
             choice = choices[0]
             delta = choice.get("delta") or {}
             content = delta.get("content") or ""
-            call, tool_chunks = delta_calls(delta)  # `function_call`, or a gateway's `tool_calls`
+            call, gateway_chunks = delta_calls(
+                delta
+            )  # `function_call`, or a gateway's `tool_calls`
             if call:
-                tool_chunks = self._call_piece(call) + tool_chunks
+                fields.update(self._calls.piece(call))
+            if gateway_chunks:  # a gateway's further parallel calls
+                fields["tool_call_chunks"] = fields.get("tool_call_chunks", []) + gateway_chunks
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
-                tool_chunks += self._held_call()
+                text, held = self._calls.finish()
+                content += text
+                fields.update(held)
         usage = data.get("usage")
         if usage:
             usage = self._usage_added(_usage.checked_usage(usage))
             if usage:
                 metadata["token_usage"] = usage
-        if not (content or tool_chunks or metadata):
+        if not (content or fields or metadata):
             return None
         # Only the fields a chunk has: langchain-core keeps every chunk of a stream,
         # and each field given costs time and memory (pydantic's fields-set grows).
         # The stream's id is one string shared by all its chunks, not one per chunk.
         if (stream_id := data.get("id")) != self._id:
             self._id = stream_id
-        fields: dict[str, Any] = {"content": content, "id": self._id}
-        if tool_chunks:
-            fields["tool_call_chunks"] = tool_chunks
+        fields.update(content=content, id=self._id)
         if metadata:
             fields["response_metadata"] = metadata
         if usage:
@@ -227,7 +207,7 @@ class StreamConverter:
         return usage
 
     def flush(self) -> ChatGenerationChunk | None:
-        """A held dispatcher call the stream never finished, if any.
+        """A held call the stream never finished, if any.
 
         Raises:
             APIResponseValidationError: The stream carried no choice at all.
@@ -236,45 +216,7 @@ class StreamConverter:
             raise APIResponseValidationError(
                 "MashaGPT's stream ended without any choice: there is no answer."
             )
-        held = self._held_call()
-        return (
-            ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=held))
-            if held
-            else None
-        )
-
-    def _call_piece(self, call: dict[str, Any]) -> list[Any]:
-        """Tool-call chunks for one `delta.function_call` piece.
-
-        The name is held until it is whole — at the first `arguments` piece, or
-        when the choice finishes — because LangChain's partial parsers look tools
-        up by the name of the first chunk. A dispatcher call is held entirely.
-        """
-        name, args = call.get("name") or "", call.get("arguments") or ""
-        if self._call_id is not None and not self._tools:  # the name went out already
-            return [tool_call_chunk(name=name or None, args=args, id=None, index=0)]
-        self._name += name
-        if self._tools or not args:
-            self._args += args
-            return []
-        self._call_id = _new_call_id()
-        return [tool_call_chunk(name=self._name, args=args, id=self._call_id, index=0)]
-
-    def _held_call(self) -> list[Any]:
-        """The call still held when the choice finishes: a whole name, or the dispatcher's.
-
-        A dispatcher call is unwrapped; an invalid one keeps the dispatcher's name
-        and carries its raw arguments as a JSON string, not an object, so that
-        LangChain's sum of the chunks lists it among `invalid_tool_calls` rather
-        than as a call of the dispatcher.
-        """
-        if (self._call_id is not None and not self._tools) or not (self._name or self._args):
-            return []
-        self._call_id = self._call_id or _new_call_id()
-        name, raw = self._name, self._args
-        self._name = self._args = ""
-        if not self._tools:  # a call without arguments
-            return [tool_call_chunk(name=name, args=raw, id=self._call_id, index=0)]
-        tool, args, error = _parse_call(name, raw, self._tools)
-        text = dumps(raw if error else args).decode()
-        return [tool_call_chunk(name=name if error else tool, args=text, id=self._call_id, index=0)]
+        text, held = self._calls.finish()
+        if not (text or held):
+            return None
+        return ChatGenerationChunk(message=AIMessageChunk(content=text, **held))

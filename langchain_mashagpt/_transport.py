@@ -37,6 +37,7 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
 from langchain_mashagpt._reading import araws, encoding, raws, read_now
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
+from langchain_mashagpt._settings import endpoint
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import (
     APIResponseValidationError,
@@ -112,6 +113,7 @@ class Transport:
 
     Args:
         base_url: The API's base URL (`/chat/completions` is added).
+        default_query: Query parameters added to the URL.
         api_key: The key; surrounding whitespace is stripped, and a key that cannot
             be a header value is refused with an error that shows no part of it.
         default_headers: Extra headers sent with every request.
@@ -132,6 +134,7 @@ class Transport:
         self,
         *,
         base_url: str,
+        default_query: Mapping[str, str] | None = None,
         api_key: SecretStr | None,
         default_headers: Mapping[str, str] | None = None,
         timeout: float | None,
@@ -144,7 +147,7 @@ class Transport:
         async_client: httpx.AsyncClient | None = None,
     ) -> None:
         key = header_key(api_key)
-        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.url = endpoint(base_url, default_query)
         self.shown_url = _shown_url(self.url)
         self.headers = {
             "Authorization": f"Bearer {key}",

@@ -10,20 +10,29 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models import BaseChatModel, LangSmithParams, ModelProfile
 from langchain_core.language_models.base import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
-from langchain_mashagpt._convert import build_payload, check_params
+from langchain_mashagpt._convert import Request, build_payload, check_params
+from langchain_mashagpt._profiles import profile_for
 from langchain_mashagpt._secrets import hide_key
+from langchain_mashagpt._settings import (
+    call_params,
+    check_base_url,
+    check_timeout,
+    client_settings,
+    init_arguments,
+)
 from langchain_mashagpt._structured import Method, parser_for, with_parser
+from langchain_mashagpt._tokens import counter_for
 from langchain_mashagpt._tools import function_call_for, functions_for
 from langchain_mashagpt._transport import (
     DEFAULT_DEADLINE,
@@ -32,6 +41,7 @@ from langchain_mashagpt._transport import (
     Transport,
     aclosing_stream,
 )
+from langchain_mashagpt._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 
@@ -53,32 +63,29 @@ class ChatMashaGPT(BaseChatModel):
     """MashaGPT chat models (GPT, Claude, Gemini and more behind one API).
 
     Setup:
-        Install `langchain-mashagpt` and set `MASHAGPT_API_KEY`
-        (optionally `MASHAGPT_BASE_URL`).
+        Install `langchain-mashagpt` (from a clone of its repository until it is on
+        the package index) and set `MASHAGPT_API_KEY` (optionally `MASHAGPT_BASE_URL`).
 
         ```bash
-        pip install -U langchain-mashagpt
+        pip install .  # in the clone
         export MASHAGPT_API_KEY="your-api-key"
         ```
 
-    Key init args — completion params:
-        model: str
-            Model id, e.g. `"gpt-4o-mini"`, `"claude-3-opus"`.
-        temperature, top_p, max_tokens, n, stop, presence_penalty,
-        frequency_penalty, logit_bias, user:
-            The API's request parameters; also accepted per call and by `bind`.
-        model_kwargs: dict
-            Further body parameters, sent as given.
+    Key init args - completion params:
+        - `model` (`str`): model id, e.g. `"gpt-4o-mini"`, `"claude-3-opus"`.
+        - `temperature`, `top_p`, `max_tokens`, `n`, `stop`, `presence_penalty`,
+          `frequency_penalty`, `logit_bias`, `user`: the API's request parameters;
+          also accepted per call and by `bind`.
+        - `model_kwargs` (`dict`): further body parameters, sent as given.
 
-    Key init args — client params:
-        api_key: SecretStr | None
-            Read from `MASHAGPT_API_KEY` when not given.
-        base_url: str
-            Read from `MASHAGPT_BASE_URL`, default `https://api.mashagpt.ru/v1`.
-        timeout: float | None
-            Seconds for connecting and for each read (default 120).
-        max_retries: int
-            Retries of 408/409/429/5xx, connection errors and timeouts (default 2).
+    Key init args - client params:
+        - `api_key` (`SecretStr | None`): read from `MASHAGPT_API_KEY` when not given.
+        - `base_url` (`str`): read from `MASHAGPT_BASE_URL`, default
+          `https://api.mashagpt.ru/v1`.
+        - `timeout` (`float | None`): seconds for connecting and for each read
+          (default 120).
+        - `max_retries` (`int`): retries of 408/409/429/5xx, connection errors and
+          timeouts (default 2).
 
     Instantiate:
         ```python
@@ -109,7 +116,7 @@ class ChatMashaGPT(BaseChatModel):
 
     Tool calling:
         Tools go out over the API's `functions` protocol; answers come back as
-        ordinary `tool_calls`, one per message.
+        ordinary `tool_calls`, one per message (several with `parallel_tool_calls`).
 
         ```python
         from pydantic import BaseModel, Field
@@ -158,7 +165,10 @@ class ChatMashaGPT(BaseChatModel):
         default_factory=secret_from_env("MASHAGPT_API_KEY", default=None)
     )
     """API key; read from `MASHAGPT_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env("MASHAGPT_BASE_URL", default=DEFAULT_BASE_URL))
+    base_url: str = Field(
+        default_factory=from_env("MASHAGPT_BASE_URL", default=DEFAULT_BASE_URL),
+        validate_default=True,
+    )
     """API base URL; read from `MASHAGPT_BASE_URL`, default `https://api.mashagpt.ru/v1`."""
     temperature: float | None = None
     """Sampling temperature, 0 to 2 (API default 1)."""
@@ -179,9 +189,15 @@ class ChatMashaGPT(BaseChatModel):
     user: str | None = None
     """Your end user's id."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further body parameters the fields do not cover, sent as given."""
+    """Further body parameters the fields do not cover, sent as given.
+
+    Unknown constructor keywords land here, with a warning."""
+    extra_body: dict[str, Any] | None = None
+    """Fields merged into every request body (OpenAI SDK's name); also per call."""
     timeout: float | None = 120.0
-    """Seconds allowed for connecting and for each read; `None` waits forever."""
+    """Seconds allowed for connecting and for each read, above 0; `None` waits forever.
+
+    Also accepted as `request_timeout`."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt (408/409/429/5xx, connection errors, timeouts)."""
     deadline: float | None = Field(default=DEFAULT_DEADLINE, gt=0)
@@ -195,26 +211,53 @@ class ChatMashaGPT(BaseChatModel):
     """Whether `invoke` streams under the hood (callbacks get each token)."""
     stream_usage: bool = True
     """Whether streams ask for a final usage chunk (`stream_options.include_usage`)."""
+    parallel_tool_calls: bool | None = None
+    """Whether `bind_tools` lets the model make several tool calls in one answer,
+    through the batch function `multi_tool_use_parallel` (default off)."""
     default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
+    default_query: dict[str, str] | None = None
+    """Query parameters added to the URL of every request."""
     http_client: Any | None = Field(default=None, exclude=True)
     """Your own `httpx.Client`/`httpx2.Client`, used as given for sync calls."""
     http_async_client: Any | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
 
     _transport: Transport | None = PrivateAttr(default=None)
+    _transport_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     @model_validator(mode="before")
     @classmethod
-    def _hide_key(cls, data: Any) -> Any:
-        return hide_key(data)
+    def _init_arguments(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return init_arguments(hide_key(values), cls.model_fields)
+        return values  # pragma: no cover - pydantic passes keyword arguments as a dict
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, timeout: float | None) -> float | None:
+        return check_timeout(timeout)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, base_url: str) -> str:
+        return check_base_url(base_url)
 
     @model_validator(mode="after")
     def _check_fields(self) -> Self:
         check_params(self._default_params)
         return self
+
+    @model_validator(mode="after")
+    def _set_mashagpt_version(self) -> Self:
+        """Report this package's version in run metadata (`lc_versions`), as partners do."""
+        self._add_version("langchain-mashagpt", __version__)
+        return self
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return profile_for(self.model)
 
     @property
     def _llm_type(self) -> str:
@@ -244,6 +287,7 @@ class ChatMashaGPT(BaseChatModel):
                 params[name] = value
         params["stream_usage"] = self.stream_usage
         params.update(self.model_kwargs)
+        params.update(self.extra_body or {})
         return params
 
     @property
@@ -264,9 +308,14 @@ class ChatMashaGPT(BaseChatModel):
         return ls_params
 
     def _get_transport(self) -> Transport:
-        if self._transport is None:
-            self._transport = Transport(
+        # Keyed on the client settings, so a change after first use (assignment,
+        # model_copy, configurable_fields) takes effect on the next call.
+        settings = client_settings(self)
+        transport = self._transport
+        if transport is None or settings != self._transport_settings:
+            self._transport = transport = Transport(
                 base_url=self.base_url,
+                default_query=self.default_query,
                 api_key=self.api_key,
                 default_headers=self.default_headers,
                 timeout=self.timeout,
@@ -277,7 +326,8 @@ class ChatMashaGPT(BaseChatModel):
                 client=self.http_client,
                 async_client=self.http_async_client,
             )
-        return self._transport
+            self._transport_settings = settings
+        return transport
 
     def _payload(
         self,
@@ -285,17 +335,17 @@ class ChatMashaGPT(BaseChatModel):
         stop: list[str] | None,
         kwargs: dict[str, Any],
         stream: bool,
-    ) -> dict[str, Any]:
-        params = {**self._default_params, **kwargs}
+    ) -> Request:
+        params = call_params(self._default_params, kwargs)
         if stop is not None:
             params["stop"] = stop
-        payload = build_payload(messages, params, stream=stream)
-        if stream and payload.get("n", 1) > 1:
+        request = build_payload(messages, params, stream=stream)
+        if stream and request.payload.get("n", 1) > 1:
             raise ValueError(
                 "n > 1 cannot be streamed: a stream carries one answer. Use invoke or "
                 "generate for several choices, or set n=1."
             )
-        return payload
+        return request
 
     def _should_stream(
         self,
@@ -317,9 +367,9 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         deadline = kwargs.pop("deadline", self.deadline)
-        payload = self._payload(messages, stop, kwargs, stream=False)
+        payload, plan = self._payload(messages, stop, kwargs, stream=False)
         completion = self._get_transport().post(payload, deadline)
-        return chat_result(completion, payload)
+        return chat_result(completion, plan)
 
     async def _agenerate(
         self,
@@ -329,9 +379,9 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         deadline = kwargs.pop("deadline", self.deadline)
-        payload = self._payload(messages, stop, kwargs, stream=False)
+        payload, plan = self._payload(messages, stop, kwargs, stream=False)
         completion = await self._get_transport().apost(payload, deadline)
-        return chat_result(completion, payload)
+        return chat_result(completion, plan)
 
     def _stream(
         self,
@@ -341,8 +391,8 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         deadline = kwargs.pop("deadline", self.deadline)
-        payload = self._payload(messages, stop, kwargs, stream=True)
-        converter = StreamConverter(payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
         with closing(self._get_transport().stream(payload, deadline)) as stream:
             for data in stream:
@@ -361,8 +411,8 @@ class ChatMashaGPT(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         deadline = kwargs.pop("deadline", self.deadline)
-        payload = self._payload(messages, stop, kwargs, stream=True)
-        converter = StreamConverter(payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
         async with aclosing_stream(self._get_transport().astream(payload, deadline)) as stream:
             async for data in stream:
@@ -372,6 +422,23 @@ class ChatMashaGPT(BaseChatModel):
                     yield chunk
         if (chunk := converter.flush()) is not None:
             yield chunk
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of `text`, counted offline like `get_num_tokens_from_messages`."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return counter_for(self.model).text(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Tokens of a request, `tools` as the `functions` sent, offline (no download).
+
+        Exact (tiktoken) for OpenAI models whose encoding is already cached,
+        else langchain-core's `count_tokens_approximately`.
+        """
+        functions = functions_for(tools) if tools else []
+        return counter_for(self.model).messages(messages, functions)
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         return sum_llm_outputs(llm_outputs, self.model)
@@ -397,17 +464,22 @@ class ChatMashaGPT(BaseChatModel):
                 dispatcher function unwrapped on the way back).
             strict: Accepted for compatibility; the API has no strict mode, so
                 arguments are checked when parsed, not by the server.
-            parallel_tool_calls: Accepted for compatibility; the API always makes
-                at most one call per message.
+            parallel_tool_calls: `True` offers one batch function whose call
+                comes back as several tool calls (see `docs/parallel-tools.md`);
+                `None` takes the model's `parallel_tool_calls` field.
             **kwargs: Further parameters bound with the tools.
 
         Raises:
-            ValueError: A tool name the API rejects, or a `tool_choice` that
-                names no bound tool.
+            ValueError: A `tool_choice` that names no bound tool, or forces a
+                call with no tools bound.
         """
+        parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
         if not tools:
+            function_call_for(tool_choice, [])  # refuses a call forced with no tools
             return self.bind(**kwargs)
-        functions, function_call = function_call_for(tool_choice, functions_for(tools))
+        functions, function_call = function_call_for(
+            tool_choice, functions_for(tools), parallel=bool(parallel)
+        )
         return self.bind(functions=functions, function_call=function_call, **kwargs)
 
     def with_structured_output(

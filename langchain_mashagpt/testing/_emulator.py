@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from types import TracebackType
 from typing import TypeVar
 
+from langchain_mashagpt.testing._deviations import Deviations
 from langchain_mashagpt.testing._script import Reply
 from langchain_mashagpt.testing._server import serve_connection
 from langchain_mashagpt.testing._state import RecordedRequest, State
@@ -52,6 +53,7 @@ class MashaGPTEmulator:
         port: int = 0,
         known_models: Collection[str] | None = KNOWN_MODELS,
         chunk_delay: float = 0.0,
+        deviations: Deviations | None = None,
         refuse_stream_options: bool = False,
     ) -> None:
         """Configure the emulator; `start()` (or `with`) runs it.
@@ -63,6 +65,8 @@ class MashaGPTEmulator:
             known_models: Model ids accepted (others get 404 `model_not_found`);
                 None accepts any model id.
             chunk_delay: Seconds to wait between streamed chunks.
+            deviations: Ways to differ from the API page (see `Deviations`);
+                none by default.
             refuse_stream_options: Answer a request carrying `stream_options` (which
                 the API's page does not list) with a 400 naming the field, as a
                 strict OpenAI-compatible gateway may.
@@ -74,6 +78,7 @@ class MashaGPTEmulator:
         self._state = State(
             api_key, None if known_models is None else frozenset(known_models), chunk_delay
         )
+        self._state.deviations = deviations or Deviations()
         self._state.refuse_stream_options = refuse_stream_options
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
