@@ -463,3 +463,19 @@ async def test_tool_names_the_api_refuses_go_as_wire_names_in_the_batch(
     assert [m.get("name") or m.get("function_call", {}).get("name") for m in history[1:]] == [
         wire
     ] * 4
+
+
+def test_rename_recipients_leaves_a_foreign_function_alone() -> None:
+    from langchain_mashagpt._parallel import rename_recipients
+
+    own = {"type": "object", "properties": {"tool_uses": {"type": "string"}}}
+    assert rename_recipients(own, str.upper) == own
+    lean = batch_function([WEATHER], with_schemas=False)["parameters"]
+    renamed = rename_recipients(lean, str.upper)
+    assert renamed["properties"]["tool_uses"]["items"]["properties"]["recipient_name"] == {
+        "type": "string",
+        "enum": ["GET_WEATHER"],
+    }
+    assert lean["properties"]["tool_uses"]["items"]["properties"]["recipient_name"]["enum"] == [
+        "get_weather"
+    ]  # a copy: the bound definition is not changed
