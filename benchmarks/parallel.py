@@ -29,7 +29,9 @@ from langchain.agents import create_agent
 from langchain_core.tools import tool
 
 from langchain_mashagpt import ChatMashaGPT, EnergyUsage, get_mashagpt_callback
-from langchain_mashagpt.testing import MashaGPTEmulator
+from langchain_mashagpt._parallel import batch_function
+from langchain_mashagpt._tools import functions_for
+from langchain_mashagpt.testing import MashaGPTEmulator, count_tokens
 from langchain_mashagpt.testing._usage import prompt_tokens
 
 QUESTION = "What is the weather in Moscow, Paris and Berlin?"
@@ -162,6 +164,14 @@ def main() -> None:
     for label, saved in savings.items():
         print(f"- {label}: {saved:+.0%} energy saved with parallel calls")
     print(f"\nAnswer (both ways): {answer_with!r}\n")
+    for label, (_, tools, _) in SCENARIOS.items():
+        functions = functions_for(tools)
+        batch = batch_function(functions, with_schemas=False)
+        cost = count_tokens(json.dumps([*functions, batch], ensure_ascii=False)) - count_tokens(
+            json.dumps(functions, ensure_ascii=False)
+        )
+        print(f"- {label}: the batch function adds {cost} prompt tokens to each request")
+    print()
     final = bodies[-1]
     pairs = final["messages"]
     forms = {

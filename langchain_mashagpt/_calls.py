@@ -13,8 +13,8 @@ into a list of outcomes, read the same way by `chat_result` (invoke) and by
 
 Adding a wire function with a meaning of its own (the `select_tool` dispatcher and
 the `_parallel` batch function are two) takes a field filled in `CallPlan.of`, a
-branch in `CallPlan.decode`, and
-a name in `CallPlan.holds` if its calls must not stream live.
+branch in `CallPlan.decode`, and a name in `CallPlan.holds` if its calls must
+not stream live.
 """
 
 from __future__ import annotations

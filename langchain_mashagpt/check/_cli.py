@@ -59,7 +59,7 @@ def main(
     argv: Sequence[str] | None = None,
     *,
     ask: Callable[[str], str] = input,
-    interactive: Callable[[], bool] = sys.stdin.isatty,
+    interactive: Callable[[], bool] | None = None,
 ) -> int:
     """Run the check; return the exit code (see the module docstring)."""
     args = _parser().parse_args(argv)
@@ -81,7 +81,7 @@ def main(
         else:
             print(f"Checking {base_url}.")
             print(estimate(script, models))
-            if not args.yes and not _confirmed(ask, interactive):
+            if not args.yes and not _confirmed(ask, interactive or _on_a_terminal):
                 return 2
         cassettes = None
         if args.record is not None or args.replay is not None:
@@ -104,6 +104,11 @@ def main(
     if args.record is not None:
         print(f"Cassettes saved in {args.record} (key filtered); see docs/check.md to report them.")
     return 0 if all(outcome.status == "ok" for outcome in outcomes) else 1
+
+
+def _on_a_terminal() -> bool:
+    """Whether a person can answer on standard input (not a pipe, a file or nothing)."""
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _confirmed(ask: Callable[[str], str], interactive: Callable[[], bool]) -> bool:

@@ -24,18 +24,24 @@ from langchain_mashagpt.errors import (
     APIConnectionError,
     AuthenticationError,
     IncompleteStreamError,
+    InsufficientBalanceError,
     MashaGPTError,
+    NotFoundError,
 )
 
-__all__ = ["MAX_TOKENS", "Context", "KeyRefused", "Unavailable", "energy_of"]
+__all__ = ["MAX_TOKENS", "Context", "ModelMissing", "Stopped", "Unavailable", "energy_of"]
 
 MAX_TOKENS = 64
 """The longest answer a step asks for: it bounds what a run costs."""
 _T = TypeVar("_T")
 
 
-class KeyRefused(Exception):
-    """The service refused the key the check runs with: nothing after this can work."""
+class Stopped(Exception):
+    """Nothing after this can work: the key was refused (401) or the balance is spent (402)."""
+
+
+class ModelMissing(Exception):
+    """A 404: the model id (or the base URL) is unknown, so its other steps are skipped."""
 
 
 class Unavailable(Exception):
@@ -87,13 +93,18 @@ class Context:
         """Run `action`; what the package raises becomes a `Difference`.
 
         Raises:
-            KeyRefused: The service answered 401 to the check's own key.
+            Stopped: The service answered 401 to the check's own key, or 402.
+            ModelMissing: The service answered 404.
             Unavailable: No answer, a rate limit or a server error.
         """
         try:
             return action(), []
         except AuthenticationError as exc:
-            raise KeyRefused(str(exc)) from exc
+            raise Stopped(f"MashaGPT refused the API key: {_name(exc)}") from exc
+        except InsufficientBalanceError as exc:
+            raise Stopped(f"the account has no energy left: {_name(exc)}") from exc
+        except NotFoundError as exc:
+            raise ModelMissing(_name(exc)) from exc
         except IncompleteStreamError as exc:
             return None, [Difference("ChatMashaGPT", "an answer", _name(exc))]
         except APIConnectionError as exc:

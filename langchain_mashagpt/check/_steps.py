@@ -7,7 +7,6 @@ package made of it. It returns the differences; an empty list is "ok".
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +14,11 @@ from typing import Any
 
 import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.runnables import Runnable
 
+from langchain_mashagpt._parallel import BATCH_NAME
 from langchain_mashagpt._retry import status_error
-from langchain_mashagpt.check._context import Context, KeyRefused, Unavailable
+from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
     Difference,
     completion_differences,
@@ -109,7 +110,9 @@ def plain(ctx: Context) -> list[Difference]:
     return found + _answered(message) + _energy_surfaced(message)
 
 
-def _stream(ctx: Context, model: Any, prompt: Any) -> tuple[AIMessageChunk | None, list[Any]]:
+def _stream(
+    ctx: Context, model: Runnable[str, Any], prompt: str
+) -> tuple[AIMessageChunk | None, list[Difference]]:
     def collect() -> AIMessageChunk | None:
         total: AIMessageChunk | None = None
         for chunk in model.stream(prompt):
@@ -178,6 +181,13 @@ def _one_call(message: AIMessage | None, names: set[str]) -> list[Difference]:
     )
 
 
+def _wire_call(ctx: Context, name: str) -> list[Difference]:
+    """The answer (already of the documented shape) calls the function `name`."""
+    call = ctx.answer()["choices"][0]["message"].get("function_call")
+    seen = repr(call.get("name")) if isinstance(call, dict) else "a text answer"
+    return _expect(seen == repr(name), "message.function_call.name", repr(name), seen)
+
+
 def function_auto(ctx: Context) -> list[Difference]:
     """A function call the model chooses (`function_call` "auto")."""
     chat = ctx.chat().bind_tools([GET_WEATHER])
@@ -185,10 +195,7 @@ def function_auto(ctx: Context) -> list[Difference]:
     message, found = ctx.call(lambda: chat.invoke(prompt))
     if message is None:
         return found
-    body = ctx.answer()
-    found += completion_differences(body)
-    call = (body["choices"][0].get("message") or {}).get("function_call") if not found else {}
-    found += _expect(call is not None, "message.function_call", "{name, arguments}", "absent")
+    found += completion_differences(ctx.answer()) or _wire_call(ctx, "get_weather")
     return found + _one_call(message, {"get_weather"})
 
 
@@ -207,21 +214,18 @@ def dispatcher(ctx: Context) -> list[Difference]:
     message, found = ctx.call(lambda: chat.invoke("What time is it in Tokyo?"))
     if message is None:
         return found
-    return (
-        found
-        + completion_differences(ctx.answer())
-        + _one_call(message, {"get_weather", "get_time"})
-    )
+    found += completion_differences(ctx.answer()) or _wire_call(ctx, "select_tool")
+    return found + _one_call(message, {"get_weather", "get_time"})
 
 
 def parallel(ctx: Context) -> list[Difference]:
-    """`parallel_tool_calls=True`: one batch function call read back as two tool calls."""
+    """`parallel_tool_calls=True`: one `multi_tool_use_parallel` call read back as two calls."""
     chat = ctx.chat().bind_tools([GET_WEATHER], parallel_tool_calls=True)
     prompt = "What is the weather in Moscow and in Paris? Look both up at once."
     message, found = ctx.call(lambda: chat.invoke(prompt))
     if message is None:
         return found
-    found += completion_differences(ctx.answer())
+    found += completion_differences(ctx.answer()) or _wire_call(ctx, BATCH_NAME)
     calls = [call["name"] for call in message.tool_calls]
     return found + _expect(
         calls == ["get_weather"] * 2, "tool_calls", "two get_weather calls", f"{calls}"
@@ -264,7 +268,7 @@ def bad_request(ctx: Context) -> list[Difference]:
     except httpx.TransportError as exc:
         raise Unavailable(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code == 401:
-        raise KeyRefused(f"MashaGPT answered HTTP 401 to the key given: {response.text[:200]}")
+        raise Stopped(f"MashaGPT refused the API key: HTTP 401 {response.text[:160]}")
     found = error_differences(response.status_code, response.content, (400, 422))
     error = status_error(response.status_code, response.headers, response.content, 1)
     return found + _expect(
@@ -301,21 +305,9 @@ def too_long(ctx: Context) -> list[Difference]:
     return found + error_differences(ctx.last.status, bytes(ctx.last.body), (400, 413, 422))
 
 
-def _parallel_available() -> bool:
-    """Whether this version reads the parallel batch function (`langchain_mashagpt._parallel`)."""
-    try:
-        importlib.import_module("langchain_mashagpt._parallel")
-    except ImportError:
-        return False
-    return True
-
-
 def steps(*, expensive: bool = False) -> list[Step]:
     """The script, in order; the too-long prompt only when `expensive`."""
-    chosen = [step for step in STEPS if expensive or not step.expensive]
-    if not _parallel_available():
-        chosen = [step for step in chosen if step.name != "parallel"]
-    return chosen
+    return [step for step in STEPS if expensive or not step.expensive]
 
 
 STEPS: tuple[Step, ...] = (

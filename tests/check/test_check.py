@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
-import types
 
 import pytest
 
@@ -41,6 +39,8 @@ def test_the_emulator_passes_every_step(run: Runner, emu: MashaGPTEmulator) -> N
     assert by_step["function-auto"].body["function_call"] == "auto"
     assert by_step["function-forced"].body["function_call"] == {"name": "get_weather"}
     assert by_step["dispatcher"].body["function_call"] == {"name": "select_tool"}
+    offered = [f["name"] for f in by_step["parallel"].body["functions"]]
+    assert "multi_tool_use_parallel" in offered
     assert [m["role"] for m in by_step["function-result"].body["messages"]] == [
         "user",
         "assistant",
@@ -178,9 +178,10 @@ def test_the_parallel_step_wants_two_calls(run: Runner, emu: MashaGPTEmulator) -
     outcome = run(script=_step("parallel")).outcomes[0]
 
     assert outcome.status == "differs"
-    assert "tool_calls: expected two get_weather calls, seen ['get_weather']" in str(
-        outcome.differences[-1]
-    )
+    assert [str(d) for d in outcome.differences] == [
+        "message.function_call.name: expected 'multi_tool_use_parallel', seen 'get_weather'",
+        "tool_calls: expected two get_weather calls, seen ['get_weather']",
+    ]
 
 
 ANSWERING = [s for s in STEPS if s.name not in ("bad-request", "bad-key", "too-long")]
@@ -192,9 +193,9 @@ ANSWERING = [s for s in STEPS if s.name not in ("bad-request", "bad-key", "too-l
         Reply.http_error(400, "Scripted refusal."),
         Reply.raw(200, b"<html>maintenance</html>", "text/html"),
         Reply.error_body_200("Scripted error in a 200."),
-        Reply.raw(404, b"Not Found", "text/plain"),
+        Reply.raw(400, b"Bad Request", "text/plain"),
     ],
-    ids=["400", "html-200", "error-in-200", "text-404"],
+    ids=["400", "html-200", "error-in-200", "text-400"],
 )
 def test_any_odd_answer_to_any_step_differs_without_a_crash(
     run: Runner, emu: MashaGPTEmulator, reply: Reply
@@ -247,11 +248,47 @@ def test_a_service_that_takes_any_key_differs(run: Runner) -> None:
     )
 
 
-@pytest.mark.parametrize("present", [True, False])
-def test_the_parallel_step_runs_once_the_batch_function_exists(
-    monkeypatch: pytest.MonkeyPatch, present: bool
-) -> None:
-    module = types.ModuleType("langchain_mashagpt._parallel") if present else None
-    monkeypatch.setitem(sys.modules, "langchain_mashagpt._parallel", module)
+def test_no_energy_left_stops_the_run(run: Runner, emu: MashaGPTEmulator) -> None:
+    emu.enqueue(Reply.http_error(402, "Not enough energy on the account."))
+    result = run(models=["gpt-4o-mini", "gpt-4o"])
 
-    assert ("parallel" in [s.name for s in steps()]) is present
+    (outcome,) = result.outcomes
+    assert outcome.status == "failed"
+    assert outcome.note.startswith("stopped: the account has no energy left")
+    assert len(emu.requests) == 1
+
+
+def test_an_unknown_model_skips_to_the_next_one(run: Runner, emu: MashaGPTEmulator) -> None:
+    result = run(models=["no-such-model", "gpt-4o-mini"])
+
+    first, *rest = result.outcomes
+    assert (first.model, first.status) == ("no-such-model", "failed")
+    assert "this model's other steps are skipped" in first.note
+    assert "NotFoundError" in first.note
+    assert [o.model for o in rest] == ["gpt-4o-mini"] * len(steps())
+    assert all(o.status == "ok" for o in rest), result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "reply", "expected"),
+    [
+        (
+            "dispatcher",
+            Reply.function_call("get_time", '{"city": "Tokyo"}'),
+            "message.function_call.name: expected 'select_tool', seen 'get_time'",
+        ),
+        (
+            "function-auto",
+            Reply.text("It is sunny in Paris."),
+            "message.function_call.name: expected 'get_weather', seen a text answer",
+        ),
+    ],
+)
+def test_a_call_of_another_function_differs(
+    run: Runner, emu: MashaGPTEmulator, name: str, reply: Reply, expected: str
+) -> None:
+    emu.enqueue(reply)
+    outcome = run(script=_step(name)).outcomes[0]
+
+    assert outcome.status == "differs"
+    assert str(outcome.differences[0]) == expected

@@ -161,3 +161,13 @@ def test_the_module_and_the_console_script_run_the_check() -> None:
 
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'mashagpt-check = "langchain_mashagpt.check:main"' in pyproject
+
+
+def test_without_any_standard_input_it_refuses(
+    live: MashaGPTEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+
+    assert main([], ask=_never_asked) == 2
+    assert "pass --yes to run" in capsys.readouterr().err
+    assert live.requests == []

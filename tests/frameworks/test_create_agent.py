@@ -117,6 +117,15 @@ async def test_summarization_triggered_by_a_fraction_of_a_given_profile(
     await run_summarized(emu, model, mode, middleware, WORDS)
 
 
+async def test_summarization_triggered_by_a_fraction_of_the_built_in_profile(
+    emu: MashaGPTEmulator, model: ChatMashaGPT, mode: Mode
+) -> None:
+    window = model.profile["max_input_tokens"] if model.profile else None
+    assert window == 128_000  # gpt-4o-mini's context window
+    middleware = SummarizationMiddleware(model, trigger=("fraction", 200 / window), keep=KEEP)
+    await run_summarized(emu, model, mode, middleware, WORDS)
+
+
 async def test_summarization_not_triggered_below_the_threshold(
     emu: MashaGPTEmulator, model: ChatMashaGPT, mode: Mode
 ) -> None:

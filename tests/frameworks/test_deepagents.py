@@ -184,6 +184,14 @@ async def test_deep_agent_summarizes_at_a_given_profiles_window(
     await run_summarized(emu, model, mode, tokens=7200)  # deepagents triggers at 85 %
 
 
+async def test_deep_agent_summarizes_at_the_built_in_profiles_window(
+    emu: MashaGPTEmulator, model: ChatMashaGPT, mode: Mode
+) -> None:
+    window = model.profile["max_input_tokens"] if model.profile else None
+    assert window == 128_000  # gpt-4o-mini's context window
+    await run_summarized(emu, model, mode, tokens=int(window * 0.9))  # triggers at 85 %
+
+
 async def test_deep_agent_does_not_summarize_below_the_window(
     emu: MashaGPTEmulator, mode: Mode
 ) -> None:
