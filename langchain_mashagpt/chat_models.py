@@ -459,17 +459,13 @@ class ChatMashaGPT(BaseChatModel):
             **kwargs: Further parameters bound with the tools.
 
         Raises:
-            ValueError: A tool name the API rejects, or a `tool_choice` that
-                names no bound tool or forces a call with no tools.
+            ValueError: A `tool_choice` that names no bound tool, or forces a
+                call with no tools bound.
         """
-        if not tools:
-            if tool_choice not in (None, False, "auto", "none"):
-                raise ValueError(
-                    f"tool_choice={tool_choice!r} forces a tool call, but no tools were given: "
-                    "pass the tools to bind_tools, or leave tool_choice out."
-                )
-            return self.bind(**kwargs)
         parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
+        if not tools:
+            function_call_for(tool_choice, [])  # refuses a call forced with no tools
+            return self.bind(**kwargs)
         functions, function_call = function_call_for(
             tool_choice, functions_for(tools), parallel=bool(parallel)
         )

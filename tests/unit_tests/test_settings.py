@@ -108,8 +108,8 @@ async def test_extra_body_per_call_must_be_a_mapping(server: MockServer, run: Ru
 
 
 def test_extra_body_is_checked_like_the_fields() -> None:
-    with pytest.raises(ValidationError, match="no `tools` parameter"):
-        ChatMashaGPT(api_key="k", extra_body={"tools": []})
+    with pytest.raises(ValidationError, match="temperature must be a number from 0 to 2"):
+        ChatMashaGPT(api_key="k", extra_body={"temperature": 5})
 
 
 async def test_default_query_goes_in_the_url(server: MockServer, run: Runner) -> None:
