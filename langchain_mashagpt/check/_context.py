@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from langchain_mashagpt._decode import error_payload, loads
+from langchain_mashagpt._json import loads
 from langchain_mashagpt.chat_models import ChatMashaGPT
 from langchain_mashagpt.check._shapes import Difference, decode_stream, shape
 from langchain_mashagpt.check._tap import Exchange, Tap
@@ -27,6 +27,7 @@ from langchain_mashagpt.errors import (
     InsufficientBalanceError,
     MashaGPTError,
     NotFoundError,
+    error_payload,
 )
 
 __all__ = ["MAX_TOKENS", "Context", "ModelMissing", "Stopped", "Unavailable", "energy_of"]

@@ -17,7 +17,6 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.runnables import Runnable
 
 from langchain_mashagpt._parallel import BATCH_NAME
-from langchain_mashagpt._retry import status_error
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
     Difference,
@@ -29,7 +28,12 @@ from langchain_mashagpt.check._shapes import (
     stream_differences,
     usage_differences,
 )
-from langchain_mashagpt.errors import AuthenticationError, BadRequestError, MashaGPTError
+from langchain_mashagpt.errors import (
+    AuthenticationError,
+    BadRequestError,
+    MashaGPTError,
+    status_error,
+)
 
 __all__ = ["BAD_KEY", "STEPS", "Step", "steps"]
 
@@ -270,7 +274,7 @@ def bad_request(ctx: Context) -> list[Difference]:
     if response.status_code == 401:
         raise Stopped(f"MashaGPT refused the API key: HTTP 401 {response.text[:160]}")
     found = error_differences(response.status_code, response.content, (400, 422))
-    error = status_error(response.status_code, response.headers, response.content, 1)
+    error = status_error(response.status_code, response.headers, response.content, attempts=1)
     return found + _expect(
         isinstance(error, BadRequestError), "package error", "BadRequestError", type(error).__name__
     )
