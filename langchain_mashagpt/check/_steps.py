@@ -7,6 +7,7 @@ package made of it. It returns the differences; an empty list is "ok".
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable
 
+from langchain_mashagpt._decode import error_payload, loads
 from langchain_mashagpt._parallel import BATCH_NAME
 from langchain_mashagpt._retry import status_error
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
@@ -29,6 +31,7 @@ from langchain_mashagpt.check._shapes import (
     stream_differences,
     usage_differences,
 )
+from langchain_mashagpt.check._tap import Exchange
 from langchain_mashagpt.errors import AuthenticationError, BadRequestError, MashaGPTError
 
 __all__ = ["BAD_KEY", "STEPS", "Step", "steps"]
@@ -119,12 +122,28 @@ def _stream(
             total = chunk if total is None else total + chunk
         return total
 
+    start = len(ctx.tap.exchanges)
     message, found = ctx.call(collect)
+    found = _resent(ctx.tap.exchanges[start:]) + found
     if ctx.last.status < 300:
         chunks, done = decode_stream(bytes(ctx.last.body))
         usage = "stream_options" in ctx.request()
         found += stream_differences(chunks, done, usage=usage)
     return message, found
+
+
+def _resent(exchanges: list[Exchange]) -> list[Difference]:
+    """A request refused and sent again changed (the package's `stream_options` fallback)."""
+    found = []
+    for refused, again in itertools.pairwise(exchanges):
+        dropped = sorted(set(loads(refused.request)) - set(loads(again.request)))
+        try:
+            message = error_payload(loads(bytes(refused.body)))[0]
+        except ValueError:
+            message = bytes(refused.body[:80]).decode("utf-8", "replace")
+        seen = f"{refused.status} ({message or 'no message'}), resent without {', '.join(dropped)}"
+        found.append(Difference("HTTP status", "200", seen))
+    return found
 
 
 def stream_with_usage(ctx: Context) -> list[Difference]:
