@@ -17,22 +17,22 @@ import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable
 
-from langchain_mashagpt._decode import error_payload, loads
 from langchain_mashagpt._parallel import BATCH_NAME
-from langchain_mashagpt._retry import status_error
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
     Difference,
     completion_differences,
     decode_stream,
     error_differences,
+    error_message,
     function_call_stream_differences,
+    loads,
     shape,
     stream_differences,
     usage_differences,
 )
 from langchain_mashagpt.check._tap import Exchange
-from langchain_mashagpt.errors import AuthenticationError, BadRequestError, MashaGPTError
+from langchain_mashagpt.errors import AuthenticationError, MashaGPTError
 
 __all__ = ["BAD_KEY", "STEPS", "Step", "steps"]
 
@@ -138,7 +138,7 @@ def _resent(exchanges: list[Exchange]) -> list[Difference]:
     for refused, again in itertools.pairwise(exchanges):
         dropped = sorted(set(loads(refused.request)) - set(loads(again.request)))
         try:
-            message = error_payload(loads(bytes(refused.body)))[0]
+            message = error_message(loads(bytes(refused.body)))
         except ValueError:
             message = bytes(refused.body[:80]).decode("utf-8", "replace")
         seen = f"{refused.status} ({message or 'no message'}), resent without {', '.join(dropped)}"
@@ -288,11 +288,7 @@ def bad_request(ctx: Context) -> list[Difference]:
         raise Unavailable(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code == 401:
         raise Stopped(f"MashaGPT refused the API key: HTTP 401 {response.text[:160]}")
-    found = error_differences(response.status_code, response.content, (400, 422))
-    error = status_error(response.status_code, response.headers, response.content, 1)
-    return found + _expect(
-        isinstance(error, BadRequestError), "package error", "BadRequestError", type(error).__name__
-    )
+    return error_differences(response.status_code, response.content, (400, 422))
 
 
 def bad_key(ctx: Context) -> list[Difference]:
