@@ -274,7 +274,7 @@ def test_the_version_joins_metadata_the_user_gave() -> None:
     ["any", "required", True, "get_weather", {"type": "function", "function": {"name": "x"}}],
 )
 def test_forcing_a_call_with_no_tools_is_refused(choice: Any) -> None:
-    with pytest.raises(ValueError, match="forces a tool call, but no tools were given"):
+    with pytest.raises(ValueError, match="requires a tool call, but no tools are bound"):
         ChatMashaGPT(api_key="k").bind_tools([], tool_choice=choice)
 
 
