@@ -366,8 +366,9 @@ def memory_child(mode: str, server: str, chunks: int) -> None:
 
     def run() -> int:
         if mode == "ChatMashaGPT below langchain-core":
-            payload = masha._payload(masha._convert_input(PROMPT).to_messages(), None, {}, True)
-            converter = StreamConverter(payload)
+            messages = masha._convert_input(PROMPT).to_messages()
+            payload, plan = masha._payload(messages, None, {}, True)
+            converter = StreamConverter(plan)
             return drain(converter.convert(d) for d in masha._get_transport().stream(payload))
         if mode == "ChatMashaGPT.stream()":
             return drain(masha.stream(PROMPT))

@@ -16,8 +16,8 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_mashagpt._decode import dumps, loads
-from langchain_mashagpt._tools import dispatched_tools, unwrap_call
+from langchain_mashagpt._calls import CallPlan, TextContent, ValidCall
+from langchain_mashagpt._decode import dumps
 from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["PROVIDER", "StreamConverter", "chat_result", "sum_llm_outputs", "usage_metadata"]
@@ -40,37 +40,27 @@ def _new_call_id() -> str:
     return f"call_{uuid.uuid4().hex[:24]}"
 
 
-def _parse_call(name: str, raw: str, tools: frozenset[str]) -> tuple[str, Any, str | None]:
-    """`(name, args, error)` of a whole function call; see `unwrap_call`."""
-    if not name:
-        return name, raw, "the function call has no name"
-    try:
-        args = loads(raw) if raw.strip() else {}
-    except ValueError as exc:
-        return name, raw, f"arguments are not JSON: {exc}"
-    return unwrap_call(name, args, tools)
-
-
-def _ai_message(message: Mapping[str, Any], tools: frozenset[str], **fields: Any) -> AIMessage:
-    call = message.get("function_call")
+def _ai_message(message: Mapping[str, Any], plan: CallPlan, **fields: Any) -> AIMessage:
+    content = message.get("content") or ""
     calls: list[Any] = []
     invalid: list[Any] = []
+    call = message.get("function_call")
     if isinstance(call, dict):
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
-        call_id = _new_call_id()
-        name, args, error = _parse_call(call.get("name") or "", raw, tools)
-        if error is None:
-            calls.append(tool_call(name=name, args=args, id=call_id))
-        else:
-            invalid.append(invalid_tool_call(name=name, args=raw, id=call_id, error=error))
-    return AIMessage(
-        content=message.get("content") or "",
-        tool_calls=calls,
-        invalid_tool_calls=invalid,
-        **fields,
-    )
+        for outcome in plan.decode(call.get("name") or "", raw):
+            if isinstance(outcome, TextContent):
+                content += outcome.text
+            elif isinstance(outcome, ValidCall):
+                calls.append(tool_call(name=outcome.name, args=outcome.args, id=_new_call_id()))
+            else:
+                invalid.append(
+                    invalid_tool_call(
+                        name=outcome.name, args=outcome.args, id=_new_call_id(), error=outcome.error
+                    )
+                )
+    return AIMessage(content=content, tool_calls=calls, invalid_tool_calls=invalid, **fields)
 
 
 # What reading an answer of the wrong shape raises (a string where the API
@@ -86,14 +76,14 @@ def _malformed(exc: Exception, data: Any) -> APIResponseValidationError:
     )
 
 
-def chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatResult:
+def chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
     """`ChatResult` of a `chat.completion`: one generation per choice.
 
     Usage goes on the first generation's message only, so that adding up
     messages never counts a request twice; `llm_output` has it too.
     """
     try:
-        return _chat_result(completion, payload)
+        return _chat_result(completion, plan)
     except _MALFORMED as exc:
         raise _malformed(exc, completion) from exc
 
@@ -111,7 +101,7 @@ def sum_llm_outputs(outputs: list[dict[str, Any] | None], model_name: str) -> di
     return {"token_usage": total, "model_name": model_name}
 
 
-def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatResult:
+def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
     choices = completion["choices"]
     if not choices:
         raise APIResponseValidationError(
@@ -119,7 +109,6 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
             body=completion,
         )
     usage = completion.get("usage") or None
-    tools = dispatched_tools(payload)
     common = {
         "model_name": completion.get("model"),
         "model_provider": PROVIDER,
@@ -139,7 +128,7 @@ def _chat_result(completion: dict[str, Any], payload: dict[str, Any]) -> ChatRes
             metadata["token_usage"] = usage
         ai = _ai_message(
             message,
-            tools,
+            plan,
             id=completion.get("id"),
             response_metadata=metadata,
             usage_metadata=usage_metadata(usage) if usage is not None and k == 0 else None,
@@ -154,15 +143,16 @@ class StreamConverter:
 
     `model_name` and `model_provider` ride on the first chunk, `finish_reason` on
     the chunk that ends the choice and usage on the chunk that carries it, so the
-    sum of the chunks has each once. A call of the dispatcher is held back and
-    sent whole, unwrapped, when the choice finishes (or at `flush`).
+    sum of the chunks has each once. A call the plan `holds` (the dispatcher's,
+    a `response_format` function's) is held back and decoded whole when the
+    choice finishes (or at `flush`), exactly as `chat_result` decodes it.
     """
 
-    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_started", "_tools", "_usage")
+    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_plan", "_started", "_usage")
 
-    def __init__(self, payload: dict[str, Any]) -> None:
-        """Prepare for the stream of the request `payload`."""
-        self._tools = dispatched_tools(payload)
+    def __init__(self, plan: CallPlan) -> None:
+        """Prepare for the stream of a request whose calls `plan` reads."""
+        self._plan = plan
         self._call_id: str | None = None
         self._id: str | None = None
         self._started = False
@@ -196,7 +186,9 @@ class StreamConverter:
                 tool_chunks = self._call_piece(call)
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
-                tool_chunks += self._held_call()
+                text, held = self._held_call()
+                content += text
+                tool_chunks += held
         usage = data.get("usage")
         if usage:
             usage = self._usage_added(usage)
@@ -231,7 +223,7 @@ class StreamConverter:
         return usage
 
     def flush(self) -> ChatGenerationChunk | None:
-        """A held dispatcher call the stream never finished, if any.
+        """A held call the stream never finished, if any.
 
         Raises:
             APIResponseValidationError: The stream carried no choice at all.
@@ -240,45 +232,49 @@ class StreamConverter:
             raise APIResponseValidationError(
                 "MashaGPT's stream ended without any choice: there is no answer."
             )
-        held = self._held_call()
-        return (
-            ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=held))
-            if held
-            else None
-        )
+        text, held = self._held_call()
+        if not (text or held):
+            return None
+        return ChatGenerationChunk(message=AIMessageChunk(content=text, tool_call_chunks=held))
 
     def _call_piece(self, call: dict[str, Any]) -> list[Any]:
         """Tool-call chunks for one `delta.function_call` piece.
 
         The name is held until it is whole — at the first `arguments` piece, or
         when the choice finishes — because LangChain's partial parsers look tools
-        up by the name of the first chunk. A dispatcher call is held entirely.
+        up by the name of the first chunk. A call the plan holds is held entirely.
         """
         name, args = call.get("name") or "", call.get("arguments") or ""
-        if self._call_id is not None and not self._tools:  # the name went out already
+        if self._call_id is not None:  # streaming live: the name went out already
             return [tool_call_chunk(name=name or None, args=args, id=None, index=0)]
         self._name += name
-        if self._tools or not args:
-            self._args += args
+        self._args += args
+        if not self._args or self._plan.holds(self._name):
             return []
         self._call_id = _new_call_id()
-        return [tool_call_chunk(name=self._name, args=args, id=self._call_id, index=0)]
+        name, self._name = self._plan.user_name(self._name), ""
+        args, self._args = self._args, ""
+        return [tool_call_chunk(name=name, args=args, id=self._call_id, index=0)]
 
-    def _held_call(self) -> list[Any]:
-        """The call still held when the choice finishes: a whole name, or the dispatcher's.
+    def _held_call(self) -> tuple[str, list[Any]]:
+        """The text and tool-call chunks of the call still held when the choice ends.
 
-        A dispatcher call is unwrapped; an invalid one keeps the dispatcher's name
-        and carries its raw arguments as a JSON string, not an object, so that
-        LangChain's sum of the chunks lists it among `invalid_tool_calls` rather
-        than as a call of the dispatcher.
+        An invalid call carries its raw arguments as a JSON string, not an
+        object, so that LangChain's sum of the chunks lists it among
+        `invalid_tool_calls` rather than completing it.
         """
-        if (self._call_id is not None and not self._tools) or not (self._name or self._args):
-            return []
-        self._call_id = self._call_id or _new_call_id()
+        if not (self._name or self._args):
+            return "", []
         name, raw = self._name, self._args
         self._name = self._args = ""
-        if not self._tools:  # a call without arguments
-            return [tool_call_chunk(name=name, args=raw, id=self._call_id, index=0)]
-        tool, args, error = _parse_call(name, raw, self._tools)
-        text = dumps(raw if error else args).decode()
-        return [tool_call_chunk(name=name if error else tool, args=text, id=self._call_id, index=0)]
+        text = ""
+        chunks: list[Any] = []
+        for outcome in self._plan.decode(name, raw):
+            if isinstance(outcome, TextContent):
+                text += outcome.text
+                continue
+            args = dumps(outcome.args).decode()
+            chunks.append(
+                tool_call_chunk(name=outcome.name, args=args, id=_new_call_id(), index=len(chunks))
+            )
+        return text, chunks

@@ -6,9 +6,8 @@ answers' way back is in `_answers`. No I/O.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from langchain_core.messages import (
     AIMessage,
@@ -20,16 +19,28 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_mashagpt._calls import CallPlan
 from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._media import tool_result_text
+from langchain_mashagpt._names import author_name, rename_functions, wire_name
 from langchain_mashagpt._wire import FunctionCall, Message
 
-__all__ = ["build_payload", "check_params", "messages_to_wire"]
+__all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]
 
 _ROLES = frozenset({"system", "user", "assistant", "function"})
-_MESSAGE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 # Blocks of an AI message that its `tool_calls` already carry, or the model's
 # own reasoning, which other providers return and the API has no place for.
-_AI_BLOCKS_SKIPPED = frozenset({"tool_use", "tool_call", "function_call", "reasoning", "thinking"})
+_AI_BLOCKS_SKIPPED = frozenset(
+    {
+        "tool_use",
+        "tool_call",
+        "function_call",
+        "reasoning",  # LangChain's standard block, OpenAI's Responses API
+        "reasoning_content",  # DeepSeek and OpenAI-compatible gateways
+        "thinking",  # Anthropic
+        "redacted_thinking",  # Anthropic
+    }
+)
 _RANGES = {
     "temperature": (0, 2),
     "top_p": (0, 1),
@@ -39,7 +50,8 @@ _RANGES = {
 _UNSUPPORTED = {
     "tools": "bind tools with model.bind_tools(tools): they are sent as `functions`",
     "tool_choice": "pass tool_choice to model.bind_tools(tools, tool_choice=...)",
-    "parallel_tool_calls": "the API makes one function call per message",
+    "parallel_tool_calls": "pass it to model.bind_tools(tools, parallel_tool_calls=True) "
+    "or set ChatMashaGPT(parallel_tool_calls=True)",
     "response_format": "use model.with_structured_output(schema)",
 }
 
@@ -83,10 +95,17 @@ def check_params(params: Mapping[str, Any]) -> None:
             raise ValueError(f"logit_bias[{token!r}] must be from -100 to 100, got {bias!r}.")
 
 
+class Request(NamedTuple):
+    """A request body and the plan that reads the function calls of its answer."""
+
+    payload: dict[str, Any]
+    plan: CallPlan
+
+
 def build_payload(
     messages: Sequence[BaseMessage], params: dict[str, Any], *, stream: bool
-) -> dict[str, Any]:
-    """The request body for `messages` and the merged call parameters.
+) -> Request:
+    """The request body for `messages` and the merged call parameters, and its `CallPlan`.
 
     `params` holds the model's fields merged with bound and per-call keyword
     arguments; `None` values are left out, `stream_usage` becomes
@@ -98,12 +117,13 @@ def build_payload(
     if payload.get("stop") == []:
         del payload["stop"]
     check_params(payload)
+    user_names = rename_functions(payload)
     payload["messages"] = messages_to_wire(messages)
     if stream:
         payload["stream"] = True
         if stream_usage:
             payload["stream_options"] = {"include_usage": True}
-    return payload
+    return Request(payload, CallPlan.of(payload, user_names))
 
 
 def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
@@ -134,7 +154,7 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
                 i += 1
             text = _text(message)
             for k, (call_id, name, arguments) in enumerate(calls):
-                call: FunctionCall = {"name": name, "arguments": arguments}
+                call: FunctionCall = {"name": wire_name(name), "arguments": arguments}
                 content = text if k == 0 and text else None
                 wire.append({"role": "assistant", "content": content, "function_call": call})
                 if call_id:
@@ -142,12 +162,13 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
                     if call_id in results:
                         wire.append(_function_result(results.pop(call_id), name))
         elif isinstance(message, ToolMessage):
-            name = call_names.get(message.tool_call_id) or ""
+            name = call_names.get(message.tool_call_id) or message.name or ""
             if not name:
                 raise ValueError(
                     f"ToolMessage with tool_call_id {message.tool_call_id!r} answers no "
                     "tool call of an earlier AI message: keep the AI message that made "
-                    "the call in the history, with the same id."
+                    "the call in the history, with the same id, or give the "
+                    "ToolMessage the tool's `name`."
                 )
             wire.append(_function_result(message, name))
         else:
@@ -188,7 +209,7 @@ def _plain(message: BaseMessage) -> Message:
     elif isinstance(message, SystemMessage):
         role = "system"
     elif isinstance(message, FunctionMessage):
-        return {"role": "function", "name": _name(message, message.name), "content": _text(message)}
+        return {"role": "function", "name": wire_name(message.name), "content": _text(message)}
     elif isinstance(message, ChatMessage):
         role = message.role
         if role not in _ROLES:
@@ -196,36 +217,27 @@ def _plain(message: BaseMessage) -> Message:
                 f"ChatMessage role {role!r} is not one the MashaGPT API knows "
                 f"({', '.join(sorted(_ROLES))}); for tool results use ToolMessage."
             )
+        if role == "function":
+            if not message.name:
+                raise ValueError(
+                    "ChatMessage(role='function') has no `name`: the API needs the name "
+                    "of the function whose result it is. Pass name=... or use FunctionMessage."
+                )
+            return {"role": "function", "name": wire_name(message.name), "content": _text(message)}
     else:
         raise ValueError(
             f"{type(message).__name__} cannot be sent to the MashaGPT API: use System, "
             "Human, AI, Tool, Function or Chat messages."
         )
     wire: Message = {"role": role, "content": _text(message)}  # type: ignore[typeddict-item]
-    if message.name is not None:
-        wire["name"] = _name(message, message.name)
+    if message.name is not None and (name := author_name(message.name)) is not None:
+        wire["name"] = name
     return wire
 
 
 def _function_result(message: ToolMessage, name: str) -> Message:
-    content = message.content
-    if not isinstance(content, str) and not all(
-        isinstance(b, str) or b.get("type") == "text" for b in content
-    ):
-        text = dumps(content).decode()  # structured results go as JSON text
-    else:
-        text = _text(message)
-    return {"role": "function", "name": _name(message, name), "content": text}
-
-
-def _name(message: BaseMessage, name: str | None) -> str:
-    if name is None or not _MESSAGE_NAME.fullmatch(name):
-        raise ValueError(
-            f"{type(message).__name__} name {name!r} is not accepted by the MashaGPT "
-            "API, which takes 1 to 64 letters A-Z/a-z, digits or '_' as a message or "
-            "function-result name: rename it (tools with '-' cannot get results back)."
-        )
-    return name
+    content = tool_result_text(message.content)  # media blocks become placeholders
+    return {"role": "function", "name": wire_name(name), "content": content}
 
 
 def _text(message: BaseMessage) -> str:

@@ -10,19 +10,29 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models import BaseChatModel, LangSmithParams, ModelProfile
 from langchain_core.language_models.base import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
-from langchain_mashagpt._convert import build_payload, check_params
+from langchain_mashagpt._convert import Request, build_payload, check_params
+from langchain_mashagpt._profiles import profile_for
+from langchain_mashagpt._settings import (
+    call_params,
+    check_base_url,
+    check_timeout,
+    client_settings,
+    endpoint,
+    init_arguments,
+)
 from langchain_mashagpt._structured import Method, parser_for, with_parser
+from langchain_mashagpt._tokens import counter_for
 from langchain_mashagpt._tools import function_call_for, functions_for
 from langchain_mashagpt._transport import Transport, aclosing_stream
 from langchain_mashagpt._version import __version__
@@ -100,7 +110,7 @@ class ChatMashaGPT(BaseChatModel):
 
     Tool calling:
         Tools go out over the API's `functions` protocol; answers come back as
-        ordinary `tool_calls`, one per message.
+        ordinary `tool_calls`, one per message (several with `parallel_tool_calls`).
 
         ```python
         from pydantic import BaseModel, Field
@@ -149,7 +159,10 @@ class ChatMashaGPT(BaseChatModel):
         default_factory=secret_from_env("MASHAGPT_API_KEY", default=None)
     )
     """API key; read from `MASHAGPT_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env("MASHAGPT_BASE_URL", default=DEFAULT_BASE_URL))
+    base_url: str = Field(
+        default_factory=from_env("MASHAGPT_BASE_URL", default=DEFAULT_BASE_URL),
+        validate_default=True,
+    )
     """API base URL; read from `MASHAGPT_BASE_URL`, default `https://api.mashagpt.ru/v1`."""
     temperature: float | None = None
     """Sampling temperature, 0 to 2 (API default 1)."""
@@ -170,30 +183,68 @@ class ChatMashaGPT(BaseChatModel):
     user: str | None = None
     """Your end user's id."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further body parameters the fields do not cover, sent as given."""
+    """Further body parameters the fields do not cover, sent as given.
+
+    Unknown constructor keywords land here, with a warning."""
+    extra_body: dict[str, Any] | None = None
+    """Fields merged into every request body (OpenAI SDK's name); also per call."""
     timeout: float | None = 120.0
-    """Seconds allowed for connecting and for each read; `None` waits forever."""
+    """Seconds allowed for connecting and for each read, above 0; `None` waits forever.
+
+    Also accepted as `request_timeout`."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt (408/409/429/5xx, connection errors, timeouts)."""
     streaming: bool = False
     """Whether `invoke` streams under the hood (callbacks get each token)."""
     stream_usage: bool = True
     """Whether streams ask for a final usage chunk (`stream_options.include_usage`)."""
+    parallel_tool_calls: bool | None = None
+    """Whether `bind_tools` lets the model make several tool calls in one answer,
+    through the batch function `multi_tool_use_parallel` (default off)."""
     default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
+    default_query: dict[str, str] | None = None
+    """Query parameters added to the URL of every request."""
     http_client: Any | None = Field(default=None, exclude=True)
     """Your own `httpx.Client`/`httpx2.Client`, used as given for sync calls."""
     http_async_client: Any | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
 
     _transport: Transport | None = PrivateAttr(default=None)
+    _transport_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _init_arguments(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return init_arguments(values, cls.model_fields)
+        return values  # pragma: no cover - pydantic passes keyword arguments as a dict
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, timeout: float | None) -> float | None:
+        return check_timeout(timeout)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, base_url: str) -> str:
+        return check_base_url(base_url)
 
     @model_validator(mode="after")
     def _check_fields(self) -> Self:
         check_params(self._default_params)
         return self
+
+    @model_validator(mode="after")
+    def _set_mashagpt_version(self) -> Self:
+        """Report this package's version in run metadata (`lc_versions`), as partners do."""
+        self._add_version("langchain-mashagpt", __version__)
+        return self
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return profile_for(self.model)
 
     @property
     def _llm_type(self) -> str:
@@ -223,6 +274,7 @@ class ChatMashaGPT(BaseChatModel):
                 params[name] = value
         params["stream_usage"] = self.stream_usage
         params.update(self.model_kwargs)
+        params.update(self.extra_body or {})
         return params
 
     @property
@@ -243,8 +295,11 @@ class ChatMashaGPT(BaseChatModel):
         return ls_params
 
     def _get_transport(self) -> Transport:
+        # Keyed on the client settings, so a change after first use (assignment,
+        # model_copy, configurable_fields) takes effect on the next call.
+        settings = client_settings(self)
         transport = self._transport
-        if transport is None:
+        if transport is None or settings != self._transport_settings:
             if self.api_key is None or not self.api_key.get_secret_value():
                 raise ValueError(
                     "No MashaGPT API key: set the MASHAGPT_API_KEY environment variable "
@@ -257,13 +312,14 @@ class ChatMashaGPT(BaseChatModel):
                 **(self.default_headers or {}),
             }
             self._transport = transport = Transport(
-                url=self.base_url.rstrip("/") + "/chat/completions",
+                url=endpoint(self.base_url, self.default_query),
                 headers=headers,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
                 client=self.http_client,
                 async_client=self.http_async_client,
             )
+            self._transport_settings = settings
         return transport
 
     def _payload(
@@ -272,17 +328,17 @@ class ChatMashaGPT(BaseChatModel):
         stop: list[str] | None,
         kwargs: dict[str, Any],
         stream: bool,
-    ) -> dict[str, Any]:
-        params = {**self._default_params, **kwargs}
+    ) -> Request:
+        params = call_params(self._default_params, kwargs)
         if stop is not None:
             params["stop"] = stop
-        payload = build_payload(messages, params, stream=stream)
-        if stream and payload.get("n", 1) > 1:
+        request = build_payload(messages, params, stream=stream)
+        if stream and request.payload.get("n", 1) > 1:
             raise ValueError(
                 "n > 1 cannot be streamed: a stream carries one answer. Use invoke or "
                 "generate for several choices, or set n=1."
             )
-        return payload
+        return request
 
     def _should_stream(
         self,
@@ -303,8 +359,9 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(self._get_transport().post(payload), payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=False)
+        completion = self._get_transport().post(payload)
+        return chat_result(completion, plan)
 
     async def _agenerate(
         self,
@@ -313,8 +370,9 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._payload(messages, stop, kwargs, stream=False)
-        return chat_result(await self._get_transport().apost(payload), payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=False)
+        completion = await self._get_transport().apost(payload)
+        return chat_result(completion, plan)
 
     def _stream(
         self,
@@ -323,8 +381,8 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        payload = self._payload(messages, stop, kwargs, stream=True)
-        converter = StreamConverter(payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
         with closing(self._get_transport().stream(payload)) as stream:
             for data in stream:
@@ -342,8 +400,8 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        payload = self._payload(messages, stop, kwargs, stream=True)
-        converter = StreamConverter(payload)
+        payload, plan = self._payload(messages, stop, kwargs, stream=True)
+        converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
         async with aclosing_stream(self._get_transport().astream(payload)) as stream:
             async for data in stream:
@@ -353,6 +411,23 @@ class ChatMashaGPT(BaseChatModel):
                     yield chunk
         if (chunk := converter.flush()) is not None:
             yield chunk
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of `text`, counted offline like `get_num_tokens_from_messages`."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return counter_for(self.model).text(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Tokens of a request, `tools` as the `functions` sent, offline (no download).
+
+        Exact (tiktoken) for OpenAI models whose encoding is already cached,
+        else langchain-core's `count_tokens_approximately`.
+        """
+        functions = functions_for(tools) if tools else []
+        return counter_for(self.model).messages(messages, functions)
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         return sum_llm_outputs(llm_outputs, self.model)
@@ -378,17 +453,26 @@ class ChatMashaGPT(BaseChatModel):
                 dispatcher function unwrapped on the way back).
             strict: Accepted for compatibility; the API has no strict mode, so
                 arguments are checked when parsed, not by the server.
-            parallel_tool_calls: Accepted for compatibility; the API always makes
-                at most one call per message.
+            parallel_tool_calls: `True` offers one batch function whose call
+                comes back as several tool calls (see `docs/parallel-tools.md`);
+                `None` takes the model's `parallel_tool_calls` field.
             **kwargs: Further parameters bound with the tools.
 
         Raises:
             ValueError: A tool name the API rejects, or a `tool_choice` that
-                names no bound tool.
+                names no bound tool or forces a call with no tools.
         """
         if not tools:
+            if tool_choice not in (None, False, "auto", "none"):
+                raise ValueError(
+                    f"tool_choice={tool_choice!r} forces a tool call, but no tools were given: "
+                    "pass the tools to bind_tools, or leave tool_choice out."
+                )
             return self.bind(**kwargs)
-        functions, function_call = function_call_for(tool_choice, functions_for(tools))
+        parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
+        functions, function_call = function_call_for(
+            tool_choice, functions_for(tools), parallel=bool(parallel)
+        )
         return self.bind(functions=functions, function_call=function_call, **kwargs)
 
     def with_structured_output(

@@ -1,8 +1,8 @@
 """Loopback for the test folders that talk over real sockets.
 
-pytest-socket runs with `--disable-socket`. Tests under `emulator/` and
-`reliability/` talk to the bundled emulator (or sockets of their own) on
-127.0.0.1, so each gets `allow_hosts(["127.0.0.1"])` — loopback only, never a
+pytest-socket runs with `--disable-socket`. Tests under `emulator/`,
+`reliability/`, `check/` and `frameworks/` talk to the bundled emulator (or sockets
+of their own) on 127.0.0.1, so each gets `allow_hosts(["127.0.0.1"])` — loopback only, never a
 blanket `enable_socket`. Unit and cassette tests keep sockets disabled.
 """
 
@@ -14,7 +14,9 @@ import pytest
 
 from langchain_mashagpt.testing.pytest_plugin import uses_pytest_socket
 
-_LOOPBACK_DIRS = tuple(Path(__file__).parent / name for name in ("emulator", "reliability"))
+_LOOPBACK_DIRS = tuple(
+    Path(__file__).parent / name for name in ("emulator", "reliability", "check", "frameworks")
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -62,6 +62,18 @@ EXPECTED: dict[str, list[str]] = {
         "stopped: MashaGPT energy budget spent",
         "of max_energy=1000",
     ],
+    "parallel_tools.py": [
+        "one answer, 3 tool calls:",
+        "get_weather({'city': 'Moscow'})",
+        "get_weather({'city': 'Berlin'})",
+        "streamed and merged: [{'city': 'Moscow'}, {'city': 'Paris'}, {'city': 'Berlin'}]",
+        "parallel_tool_calls=True: The result of get_weather is +5 °C and cloudy in Moscow. "
+        "The result of get_weather is +5 °C and cloudy in Paris. "
+        "The result of get_weather is +5 °C and cloudy in Berlin.",
+        "   spent: 4 request(s), 1486 tokens (1414 prompt + 72 completion), 1702 energy",
+        "   spent: 2 request(s), 1151 tokens (1029 prompt + 122 completion), 1517 energy",
+        "parallel calls saved 2 request(s) and 185 energy",
+    ],
 }
 CASSETTE_TEST = "test_cassette_example.py"
 

@@ -16,6 +16,7 @@ pytest, use the `mashagpt_emulator` fixture.
 """
 
 from langchain_mashagpt.testing._cli import main
+from langchain_mashagpt.testing._deviations import Deviations
 from langchain_mashagpt.testing._emulator import DEFAULT_API_KEY, MashaGPTEmulator
 from langchain_mashagpt.testing._script import Reply
 from langchain_mashagpt.testing._state import RecordedRequest
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_ENERGY_RATE",
     "ENERGY_RATES",
     "KNOWN_MODELS",
+    "Deviations",
     "MashaGPTEmulator",
     "RecordedRequest",
     "Reply",

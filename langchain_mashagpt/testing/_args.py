@@ -20,6 +20,10 @@
   these" object (`minProperties`/`maxProperties` 1) gets exactly one.
 
 Nothing is random: the same schema and text always give the same arguments.
+
+`split_subjects(text)` finds one request about several things ("the weather in
+Moscow and in Paris", "… Moscow, Paris and Berlin", "в Москве и в Париже") and
+returns one text per thing, so each call's arguments come from its own text.
 """
 
 from __future__ import annotations
@@ -28,12 +32,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["excerpt", "generate_arguments", "relevance"]
+__all__ = ["excerpt", "generate_arguments", "relevance", "split_subjects"]
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 _QUOTED = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)|\"([^\"\n]+)\"|«([^»\n]+)»|“([^”\n]+)”")
 _CAPITALISED = re.compile(r"\b[A-ZА-ЯЁ][\w'-]*(?:(?:, | )[A-ZА-ЯЁ][\w'-]*)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;(\[]\s*)$")
+_SUBJECT = r"(?<!\w)[A-ZА-ЯЁ][\w'-]*(?: [A-ZА-ЯЁ][\w'-]*)*"
+_PREPOSITION = r"(?:(?:in|at|for|of|from|to|в|во|на|для|из) )?"
+_AND = r"\s+(?:and|и|&)\s+"
+_SEPARATOR = rf"(?:,\s*(?:(?:and|и) )?|{_AND})"
+# Several capitalised subjects, the last joined by "and" (so "San Francisco, CA"
+# stays one subject).
+_LAST_SEPARATOR = rf"(?:,?{_AND}|,\s*(?:and|и) )"
+_ENUMERATION = re.compile(
+    rf"{_SUBJECT}(?:,\s*{_PREPOSITION}{_SUBJECT})*{_LAST_SEPARATOR}{_PREPOSITION}{_SUBJECT}"
+)
 _MAX_DEPTH = 8
 _GENERIC_PARTS = frozenset({"get", "set", "tool", "function", "create", "make", "run", "do"})
 _FORMATS = {
@@ -65,6 +79,21 @@ def excerpt(text: str, words: int = 12) -> str:
     parts = text.split()
     cut = " ".join(parts[:words]).strip(" .,!?;:")
     return cut + ("…" if len(parts) > words else "")
+
+
+def split_subjects(text: str) -> list[str]:
+    """One text per subject of an enumeration in `text`, else `[text]`.
+
+    `"Weather in Moscow, Paris and Berlin?"` gives `["Weather in Moscow?",
+    "Weather in Paris?", "Weather in Berlin?"]`: the enumeration is replaced by
+    each subject in turn.
+    """
+    found = _ENUMERATION.search(text)
+    if found is None:
+        return [text]
+    pieces = re.split(_SEPARATOR, found.group(0))
+    subjects = [re.sub(rf"^{_PREPOSITION}", "", piece.strip()) for piece in pieces]
+    return [text[: found.start()] + subject + text[found.end() :] for subject in subjects]
 
 
 @dataclass

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from types import TracebackType
 from typing import TypeVar
 
+from langchain_mashagpt.testing._deviations import Deviations
 from langchain_mashagpt.testing._script import Reply
 from langchain_mashagpt.testing._server import serve_connection
 from langchain_mashagpt.testing._state import RecordedRequest, State
@@ -52,6 +53,7 @@ class MashaGPTEmulator:
         port: int = 0,
         known_models: Collection[str] | None = KNOWN_MODELS,
         chunk_delay: float = 0.0,
+        deviations: Deviations | None = None,
     ) -> None:
         """Configure the emulator; `start()` (or `with`) runs it.
 
@@ -62,6 +64,8 @@ class MashaGPTEmulator:
             known_models: Model ids accepted (others get 404 `model_not_found`);
                 None accepts any model id.
             chunk_delay: Seconds to wait between streamed chunks.
+            deviations: Ways to differ from the API page (see `Deviations`);
+                none by default.
         """
         self.api_key = api_key
         self.host = host
@@ -70,6 +74,7 @@ class MashaGPTEmulator:
         self._state = State(
             api_key, None if known_models is None else frozenset(known_models), chunk_delay
         )
+        self._state.deviations = deviations or Deviations()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None

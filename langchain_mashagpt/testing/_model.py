@@ -8,8 +8,16 @@
    user message that names a function (`magic_function(3)`), asks for a tool
    (`use the tool`, `инструмент`), or shares a word with a function's name
    (`weather` -> `get_weather`), the best-matching function is called.
+   When that text asks the one function about several things (`the weather in
+   Moscow and in Paris`, see `split_subjects`) and the batch function
+   `multi_tool_use_parallel` is offered too, the answer is ONE call of the batch
+   function with one `tool_uses` item per thing; without it, the first thing
+   is called now and the next after each result, one call per answer.
+   Forced, the batch function gets one item per thing as well.
 3. When the latest message is a `function` result, the answer uses it:
-   `The result of magic_function is 5.` (or reports the error it contains).
+   `The result of magic_function is 5.` (or reports the error it contains);
+   after the results of all the things of a request about several, it uses
+   each of them in turn.
 4. Otherwise the latest user text is answered by the first competence that
    fits: a greeting (`Hello! How can I help you today?`; in Russian for a
    Russian greeting), `how are you`, arithmetic (`what is 2+2` -> `2 + 2 = 4.`),
@@ -30,11 +38,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from langchain_mashagpt.testing._args import excerpt, generate_arguments, relevance
+from langchain_mashagpt.testing._args import (
+    excerpt,
+    generate_arguments,
+    relevance,
+    split_subjects,
+)
 from langchain_mashagpt.testing._render import FunctionCall, Output, dumps
 from langchain_mashagpt.testing._validate import ChatRequest
 
-__all__ = ["answer", "reply_to_text"]
+__all__ = ["BATCH_NAME", "answer", "reply_to_text"]
+
+BATCH_NAME = "multi_tool_use_parallel"
+"""The batch function's name: its call holds several calls (`tool_uses`)."""
 
 _TOOL_REQUEST = re.compile(
     r"\b(?:use|using|call|with) (?:the |a |your )?(?:tool|function)s?\b|инструмент|функци",
@@ -69,25 +85,99 @@ def answer(request: ChatRequest) -> list[Output]:
 
 def _answer_one(request: ChatRequest) -> Output:
     last = request.messages[-1]
-    user_text = next((m["content"] for m in reversed(request.messages) if m["role"] == "user"), "")
+    turn = _since_last_user(request.messages)
+    user_text = turn[0]["content"] if turn and turn[0]["role"] == "user" else ""
     by_name = {function["name"]: function for function in request.functions}
+    batch = by_name.pop(BATCH_NAME, None)
+    tools = {**_batch_schemas(batch), **by_name}
     mode = request.function_call
+    if isinstance(mode, dict) and mode["name"] == BATCH_NAME:
+        chosen = _choose_function(user_text, list(tools.values()))
+        chosen = chosen or next(iter(tools.values()), None)
+        if batch is None or chosen is None:  # a batch function of the user's own making
+            return _call(batch or {}, user_text)
+        return _batch_call(chosen, split_subjects(user_text))
     if isinstance(mode, dict):
         return _call(by_name[mode["name"]], user_text)
-    if mode == "auto" and last["role"] == "user":
-        chosen = _choose_function(last["content"], request.functions)
-        if chosen is not None:
-            return _call(chosen, last["content"])
+    if mode == "auto" and last["role"] in ("user", "function"):
+        chosen = _choose_function(user_text, list(by_name.values()))
+        subjects = split_subjects(user_text)
+        made = _calls_made(turn, chosen["name"]) if chosen else 0
+        if chosen is not None and last["role"] == "user" and batch and len(subjects) > 1:
+            return _batch_call(chosen, subjects)
+        if chosen is not None and (last["role"] == "user" or 0 < made < len(subjects)):
+            return _call(chosen, subjects[made])
     if last["role"] == "function":
-        return Output(_use_result(last["name"], last["content"] or ""))
+        results = [m for m in turn if m["role"] == "function"][-max(len(_subjects(turn)), 1) :]
+        return Output(" ".join(_use_result(m["name"], m["content"] or "") for m in results))
     if last["role"] == "assistant":
         return Output("Is there anything else I can help you with?")
     return Output(reply_to_text(last["content"] or ""))
 
 
+def _since_last_user(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages from the latest user message on (all of them if there is none)."""
+    starts = [k for k, m in enumerate(messages) if m["role"] == "user"]
+    return messages[starts[-1] if starts else 0 :]
+
+
+def _subjects(turn: list[dict[str, Any]]) -> list[str]:
+    return split_subjects(turn[0]["content"] or "") if turn and turn[0]["role"] == "user" else []
+
+
+def _calls_made(turn: list[dict[str, Any]], name: str) -> int:
+    """How many calls of `name` the assistant made in `turn`, batch items included."""
+    made = 0
+    for message in turn:
+        call = message.get("function_call")
+        if message["role"] != "assistant" or not call:
+            continue
+        if call["name"] == name:
+            made += 1
+        elif call["name"] == BATCH_NAME:
+            try:
+                uses = json.loads(call["arguments"]).get("tool_uses") or []
+                made += sum(isinstance(u, dict) and u.get("recipient_name") == name for u in uses)
+            except (AttributeError, ValueError):
+                continue
+    return made
+
+
+def _batch_schemas(batch: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Each tool the batch function can call, as a function definition.
+
+    A batch function sent alone carries each tool's schema (an `anyOf` branch
+    per `recipient_name`); one sent beside the tools only names them.
+    """
+    if batch is None:
+        return {}
+    try:
+        item = batch["parameters"]["properties"]["tool_uses"]["items"]
+        names = item["properties"]["recipient_name"]["enum"]
+    except (KeyError, TypeError):
+        return {}
+    schemas: dict[str, dict[str, Any]] = {name: {"name": name} for name in names}
+    for branch in item.get("anyOf", []):
+        properties = branch.get("properties", {})
+        name = properties.get("recipient_name", {}).get("const")
+        if name in schemas:
+            schemas[name]["parameters"] = properties.get("parameters", {})
+    return schemas
+
+
 def _call(function: dict[str, Any], text: str) -> Output:
     arguments = generate_arguments(function.get("parameters", {}), text)
     return Output(None, FunctionCall(function["name"], dumps(arguments)))
+
+
+def _batch_call(function: dict[str, Any], texts: list[str]) -> Output:
+    """One call of the batch function: `function` once per text."""
+    schema = function.get("parameters", {})
+    uses = [
+        {"recipient_name": function["name"], "parameters": generate_arguments(schema, text)}
+        for text in texts
+    ]
+    return Output(None, FunctionCall(BATCH_NAME, dumps({"tool_uses": uses})))
 
 
 def _choose_function(text: str, functions: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -230,9 +230,10 @@ async def _respond(
         if decode_error is not None:
             raise decode_error
         chat = parse_request(body, state.known_models)
+        state.deviations.check_request(body)
     except ApiError as exc:
         extra = {"Allow": "POST"} if exc.status == 405 else None
-        await exchange.send_json(exc.status, exc.body(), extra)
+        await exchange.send_json(exc.status, state.deviations.error_body(exc), extra)
         return keep_alive
     reply = state.next_reply()
     if reply.delay:
@@ -272,9 +273,10 @@ async def _answer(
         if reply.kind == "stream_stall":
             await exchange.wait_for_client_to_leave()
         return False
-    events = [sse_event(chunk) for chunk in stream_chunks(ident, created, chat.model, choices)]
+    chunks = stream_chunks(ident, created, chat.model, choices)
     if chat.include_usage:
-        events.append(sse_event(usage_chunk(ident, created, chat.model, usage)))
+        chunks.append(usage_chunk(ident, created, chat.model, usage))
+    events = [sse_event(chunk) for chunk in state.deviations.stream(chunks)]
     return await _stream(state, exchange, reply, events)
 
 

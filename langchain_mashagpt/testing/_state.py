@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_mashagpt.testing._deviations import Deviations
 from langchain_mashagpt.testing._script import Reply
 
 __all__ = ["RecordedRequest", "State"]
@@ -50,6 +51,7 @@ class State:
         self.requests: list[RecordedRequest] = []
         self.replies: deque[Reply] = deque()
         self.counter = 0
+        self.deviations = Deviations()
 
     def record(self, request: RecordedRequest) -> int:
         """Log a request and return its sequence number (1, 2, ...)."""

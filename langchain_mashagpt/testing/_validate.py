@@ -45,7 +45,8 @@ _NO_SUCH_PARAMETER = {
     "tool_choice": "The MashaGPT API has no `tool_choice` parameter: use "
     '`function_call` ("none", "auto" or {"name": ...}).',
     "parallel_tool_calls": "The MashaGPT API has no `parallel_tool_calls` "
-    "parameter: it makes at most one function call per message.",
+    "parameter: it makes at most one function call per message (offer a batch "
+    "function such as `multi_tool_use_parallel` to get several at once).",
     "response_format": "The MashaGPT API has no `response_format` parameter: "
     'force a function with `function_call: {"name": ...}` to get structured output.',
 }

@@ -72,10 +72,6 @@ async def test_tool_message_name_is_resolved_from_the_call(server: MockServer, r
     [
         ([{"temp": 20, "sky": "ясно"}], '[{"temp":20,"sky":"ясно"}]'),
         ([{"type": "text", "text": "a"}, "b"], "ab"),
-        (
-            [{"type": "image", "url": "https://x/y.png"}],
-            '[{"type":"image","url":"https://x/y.png"}]',
-        ),
         ("plain", "plain"),
     ],
 )

@@ -1,0 +1,203 @@
+"""Constructor arguments: aliases, unknown keywords, settings that cannot work.
+
+`init_arguments` runs on the raw keyword arguments of `ChatMashaGPT(...)`:
+other packages' names for a field become the field, a close misspelling of a
+field is an error naming it, any other unknown keyword moves to `model_kwargs`
+with a warning (as LangChain's partner packages do). `client_settings` checks
+`base_url` and `timeout` and is what the transport is keyed on, so a change of
+a client setting after first use takes effect on the next call. No I/O.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Collection, Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+__all__ = [
+    "ALIASES",
+    "call_params",
+    "check_base_url",
+    "check_timeout",
+    "client_settings",
+    "endpoint",
+    "init_arguments",
+]
+
+ALIASES = {
+    "request_timeout": "timeout",  # ChatOpenAI, ChatAnthropic
+    "max_completion_tokens": "max_tokens",  # OpenAI's newer name; the API takes max_tokens
+    "api_base": "base_url",
+    "openai_api_base": "base_url",  # ChatOpenAI's field name
+    "model_name": "model",
+}
+_REFUSED = {
+    "openai_api_key": (
+        "openai_api_key is ChatOpenAI's name for an OpenAI key, and MashaGPT needs its own: "
+        "pass api_key=... (or set MASHAGPT_API_KEY)."
+    ),
+}
+_NOT_MISSPELLINGS = frozenset({"top_k", "top_a"})  # real parameters of other providers
+_ENDPOINT = "/chat/completions"
+_CLIENT_FIELDS = (
+    "base_url",
+    "default_query",
+    "api_key",
+    "default_headers",
+    "timeout",
+    "max_retries",
+    "http_client",
+    "http_async_client",
+)
+
+
+def init_arguments(values: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:
+    """The constructor's keyword arguments with aliases resolved and unknown ones moved.
+
+    Args:
+        values: The keyword arguments as given (not changed).
+        fields: The model's field names.
+
+    Returns:
+        New arguments: aliases replaced by their field, unknown keywords in
+        `model_kwargs`.
+
+    Raises:
+        ValueError: A field given twice (directly and by alias, or also in
+            `model_kwargs`), a refused name, or a close misspelling of a field.
+            A field inside `model_kwargs` is taken out and used, with a warning.
+    """
+    values = dict(values)
+    for alias, field in ALIASES.items():
+        if alias in values:
+            if field in values:
+                raise ValueError(
+                    f"{field} was given twice, as {field}= and as {alias}=: pass only {field}=."
+                )
+            values[field] = values.pop(alias)
+    extra: dict[str, Any] = dict(values.get("model_kwargs") or {})
+    for name in list(values):
+        if name in fields:
+            continue
+        if name in _REFUSED:
+            raise ValueError(_REFUSED[name])
+        close = difflib.get_close_matches(name, [*fields, *ALIASES], n=1, cutoff=0.8)
+        if close and name not in _NOT_MISSPELLINGS:
+            raise ValueError(
+                f"ChatMashaGPT has no argument {name!r}: did you mean {close[0]!r}? "
+                f"(To send {name!r} in the request body as it is, pass "
+                f"model_kwargs={{{name!r}: ...}}.)"
+            )
+        if name in extra:
+            raise ValueError(f"{name} was given twice, directly and in model_kwargs: pass it once.")
+        warnings.warn(
+            f"ChatMashaGPT has no argument {name!r}; it is sent in the request body as "
+            f"model_kwargs[{name!r}]. Pass it in model_kwargs to silence this warning.",
+            UserWarning,
+            stacklevel=5,
+        )
+        extra[name] = values.pop(name)
+    for name in sorted(set(extra) & set(fields)):
+        if name in values:
+            raise ValueError(f"{name} was given twice, directly and in model_kwargs: pass it once.")
+        warnings.warn(
+            f"{name} is an argument of ChatMashaGPT: it was taken out of model_kwargs and "
+            f"used as {name}=. Pass it that way to silence this warning.",
+            UserWarning,
+            stacklevel=5,
+        )
+        values[name] = extra.pop(name)
+    if extra or "model_kwargs" in values:
+        values["model_kwargs"] = extra
+    return values
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    """`timeout` if it can work: `None` (wait forever) or a number of seconds above 0.
+
+    Raises:
+        ValueError: Zero, a negative number or NaN.
+    """
+    if timeout is not None and not (timeout > 0):  # `not >` so NaN is refused too
+        raise ValueError(
+            f"timeout must be a number of seconds above 0, or None to wait forever; "
+            f"got {timeout!r}."
+        )
+    return timeout
+
+
+def check_base_url(base_url: str) -> str:
+    """`base_url` checked, without a trailing `/` or `/chat/completions`.
+
+    The package appends `/chat/completions` itself; a URL that already ends
+    with it is corrected, with a warning.
+
+    Raises:
+        ValueError: A URL that is not `http://` or `https://` with a host.
+    """
+    url = base_url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"base_url {base_url!r} is not an http(s) URL with a host: write it whole, "
+            f"e.g. 'https://api.mashagpt.ru/v1'."
+        )
+    url = url.rstrip("/")
+    if url.endswith(_ENDPOINT):
+        url = url[: -len(_ENDPOINT)]
+        warnings.warn(
+            f"base_url {base_url!r} ends with {_ENDPOINT}, which ChatMashaGPT appends itself: "
+            f"using {url!r}. Pass that as base_url to silence this warning.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return url
+
+
+def client_settings(model: object) -> tuple[Any, ...]:
+    """What a model's transport is built from, to compare with what it was built from.
+
+    Mappings are copied, so a header changed in place counts as a change; the
+    timeout is checked again, as it may have been assigned after construction.
+    """
+    values = [getattr(model, name) for name in _CLIENT_FIELDS]
+    values = [dict(v) if isinstance(v, Mapping) else v for v in values]
+    check_timeout(values[_CLIENT_FIELDS.index("timeout")])
+    return tuple(values)
+
+
+def endpoint(base_url: str, query: Mapping[str, str] | None) -> str:
+    """The chat completions URL under `base_url`, with `query` as its query string."""
+    url = check_base_url(base_url) + _ENDPOINT
+    if query:
+        url += "?" + urlencode(dict(query))
+    return url
+
+
+def call_params(params: dict[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's `params` with a call's (or `bind`'s) keyword arguments over them.
+
+    `max_completion_tokens` is sent as the API's `max_tokens`; an `extra_body`
+    mapping is merged into the body (it wins).
+
+    Raises:
+        ValueError: `max_tokens` and `max_completion_tokens` both given, or an
+            `extra_body` that is not a mapping.
+    """
+    call = dict(call)
+    if "max_completion_tokens" in call:
+        if "max_tokens" in call:
+            raise ValueError(
+                "max_tokens was given twice, as max_tokens= and as max_completion_tokens=: "
+                "pass only max_tokens=."
+            )
+        call["max_tokens"] = call.pop("max_completion_tokens")
+    params = {**params, **call}
+    extra = params.pop("extra_body", None)
+    if extra:
+        if not isinstance(extra, Mapping):
+            raise ValueError(f"extra_body must be a mapping of body fields, got {extra!r}.")
+        params.update(extra)
+    return params
