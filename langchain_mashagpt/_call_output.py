@@ -32,7 +32,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from langchain_core.utils.json import parse_partial_json
 
 from langchain_mashagpt._calls import CallPlan, InvalidCall, Outcome, TextContent, ValidCall
-from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._json import dumps
 
 __all__ = ["CallStream", "call_fields", "invalid_args", "new_call_id"]
 

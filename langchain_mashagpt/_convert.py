@@ -20,7 +20,7 @@ from langchain_core.messages import (
 )
 
 from langchain_mashagpt._calls import CallPlan
-from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._json import dumps
 from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
 from langchain_mashagpt._response_format import apply_response_format

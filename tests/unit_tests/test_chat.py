@@ -53,6 +53,7 @@ async def test_answer_metadata_and_usage(run: Runner, server: MockServer) -> Non
         "model_name": "gpt-4o-mini",
         "model_provider": "mashagpt",
         "finish_reason": "stop",
+        "index": 0,
         "id": "chatcmpl-test",
         "created": 1_700_000_000,
         "token_usage": {
