@@ -14,9 +14,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from langchain_mashagpt import _usage
 from langchain_mashagpt._call_output import CallStream, call_fields
 from langchain_mashagpt._calls import CallPlan
-from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
+from langchain_mashagpt._json import dumps
 from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["PROVIDER", "StreamConverter", "chat_result", "sum_llm_outputs", "usage_metadata"]
@@ -25,25 +27,22 @@ PROVIDER = "mashagpt"
 
 
 def usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
-    """LangChain's token counts from the API's `usage` object."""
-    prompt = usage.get("prompt_tokens") or 0
-    completion = usage.get("completion_tokens") or 0
-    return UsageMetadata(
-        input_tokens=prompt,
-        output_tokens=completion,
-        total_tokens=usage.get("total_tokens") or prompt + completion,
-    )
+    """LangChain's token counts from the API's `usage` object (checked: see `_usage`)."""
+    return _usage.usage_metadata(_usage.checked_usage(usage))
 
 
 def _ai_message(message: Mapping[str, Any], plan: CallPlan, **fields: Any) -> AIMessage:
     content = message.get("content") or ""
-    call = message.get("function_call")
-    if isinstance(call, dict):
+    for call in function_calls(message):  # `function_call`, and a gateway's `tool_calls`
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
         text, call_message_fields = call_fields(plan, call.get("name") or "", raw)
         content += text
+        for key in ("tool_calls", "invalid_tool_calls"):
+            call_message_fields[key] = fields.get(key, []) + call_message_fields[key]
+        if "additional_kwargs" in fields:  # the legacy `function_call` is the first call's
+            call_message_fields.pop("additional_kwargs", None)
         fields.update(call_message_fields)
     return AIMessage(content=content, **fields)
 
@@ -93,7 +92,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
             "MashaGPT answered with an empty `choices` list: there is no answer.",
             body=completion,
         )
-    usage = completion.get("usage") or None
+    usage = _usage.checked_usage(completion["usage"]) if completion.get("usage") else None
     common = {
         "model_name": completion.get("model"),
         "model_provider": PROVIDER,
@@ -108,7 +107,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
                 f"MashaGPT's choice {k} has no `message` object.", body=completion
             )
         finish = choice.get("finish_reason")
-        metadata = {**common, "finish_reason": finish}
+        metadata = {**common, "finish_reason": finish, **answer_metadata(completion, choice)}
         if usage is not None and k == 0:
             metadata["token_usage"] = usage
         ai = _ai_message(
@@ -153,8 +152,9 @@ class StreamConverter:
     def _convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         metadata: dict[str, Any] = {}
         if not self._started:
-            self._started = True
             metadata = {"model_name": data.get("model"), "model_provider": PROVIDER}
+        metadata.update(chunk_metadata(data, first=not self._started))
+        self._started = True
         content = ""
         fields: dict[str, Any] = {}
         choices = data["choices"]
@@ -163,9 +163,13 @@ class StreamConverter:
             choice = choices[0]
             delta = choice.get("delta") or {}
             content = delta.get("content") or ""
-            call = delta.get("function_call")
+            call, gateway_chunks = delta_calls(
+                delta
+            )  # `function_call`, or a gateway's `tool_calls`
             if call:
                 fields.update(self._calls.piece(call))
+            if gateway_chunks:  # a gateway's further parallel calls
+                fields["tool_call_chunks"] = fields.get("tool_call_chunks", []) + gateway_chunks
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
                 text, held = self._calls.finish()
@@ -173,7 +177,7 @@ class StreamConverter:
                 fields.update(held)
         usage = data.get("usage")
         if usage:
-            usage = self._usage_added(usage)
+            usage = self._usage_added(_usage.checked_usage(usage))
             if usage:
                 metadata["token_usage"] = usage
         if not (content or fields or metadata):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from langchain_mashagpt._decode import dumps, loads
+from langchain_mashagpt._json import dumps, loads
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [

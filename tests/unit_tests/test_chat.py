@@ -53,6 +53,7 @@ async def test_answer_metadata_and_usage(run: Runner, server: MockServer) -> Non
         "model_name": "gpt-4o-mini",
         "model_provider": "mashagpt",
         "finish_reason": "stop",
+        "index": 0,
         "id": "chatcmpl-test",
         "created": 1_700_000_000,
         "token_usage": {
@@ -181,7 +182,7 @@ async def test_stop_as_invoke_argument(run: Runner, server: MockServer) -> None:
         ({"stop": [1]}, "stop"),
         ({"logit_bias": {"1": 101}}, "logit_bias"),
         ({"tool_choice": "any"}, "no tools are bound"),
-        ({"response_format": {"type": "json_object"}}, "with_structured_output"),
+        ({"response_format": {"type": "xml"}}, "is not understood"),
     ],
 )
 async def test_bad_parameters_fail_before_sending(
