@@ -159,10 +159,10 @@ def main() -> None:
                     f"{usage.prompt_energy:,} | {usage.completion_energy:,} | "
                     f"**{usage.total_energy:,}** |"
                 )
-            savings[label] = 1 - with_.total_energy / without.total_energy
+            savings[label] = with_.total_energy / without.total_energy - 1
     print()
     for label, saved in savings.items():
-        print(f"- {label}: {saved:+.0%} energy saved with parallel calls")
+        print(f"- {label}: parallel calls change the energy by {saved:+.0%}")
     print(f"\nAnswer (both ways): {answer_with!r}\n")
     for label, (_, tools, _) in SCENARIOS.items():
         functions = functions_for(tools)
