@@ -10,7 +10,7 @@ DEMO_PY := $(DEMO_VENV)/bin/python
 DEMO_STAMP := $(DEMO_VENV)/.installed-stamp
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: install test lint format demo record bench docs dist release-check clean
+.PHONY: install test lint format demo record bench stress docs dist release-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ record: $(STAMP)
 	find tests/cassettes -name '*.yaml' -delete
 	$(PY) -m pytest tests/integration_tests --record-mode=once
 	$(PY) -m pytest tests/integration_tests tests/unit_tests/test_cassettes.py
+
+# Hostile servers at full size (a 200 MB line, a 1 GiB gzip bomb), then the bounds they cost.
+stress: $(STAMP)
+	MASHAGPT_STRESS=1 $(PY) -m pytest -p no:randomly tests/reliability/test_bounds.py
+	$(PY) benchmarks/bounds.py
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site

@@ -7,17 +7,18 @@ answer of the wrong shape raises `APIResponseValidationError`. No I/O.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_mashagpt._calls import CallPlan, TextContent, ValidCall
-from langchain_mashagpt._decode import dumps
+from langchain_mashagpt import _usage
+from langchain_mashagpt._call_output import CallStream, call_fields
+from langchain_mashagpt._calls import CallPlan
+from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
+from langchain_mashagpt._json import dumps
 from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["PROVIDER", "StreamConverter", "chat_result", "sum_llm_outputs", "usage_metadata"]
@@ -26,41 +27,24 @@ PROVIDER = "mashagpt"
 
 
 def usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
-    """LangChain's token counts from the API's `usage` object."""
-    prompt = usage.get("prompt_tokens") or 0
-    completion = usage.get("completion_tokens") or 0
-    return UsageMetadata(
-        input_tokens=prompt,
-        output_tokens=completion,
-        total_tokens=usage.get("total_tokens") or prompt + completion,
-    )
-
-
-def _new_call_id() -> str:
-    return f"call_{uuid.uuid4().hex[:24]}"
+    """LangChain's token counts from the API's `usage` object (checked: see `_usage`)."""
+    return _usage.usage_metadata(_usage.checked_usage(usage))
 
 
 def _ai_message(message: Mapping[str, Any], plan: CallPlan, **fields: Any) -> AIMessage:
     content = message.get("content") or ""
-    calls: list[Any] = []
-    invalid: list[Any] = []
-    call = message.get("function_call")
-    if isinstance(call, dict):
+    for call in function_calls(message):  # `function_call`, and a gateway's `tool_calls`
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
-        for outcome in plan.decode(call.get("name") or "", raw):
-            if isinstance(outcome, TextContent):
-                content += outcome.text
-            elif isinstance(outcome, ValidCall):
-                calls.append(tool_call(name=outcome.name, args=outcome.args, id=_new_call_id()))
-            else:
-                invalid.append(
-                    invalid_tool_call(
-                        name=outcome.name, args=outcome.args, id=_new_call_id(), error=outcome.error
-                    )
-                )
-    return AIMessage(content=content, tool_calls=calls, invalid_tool_calls=invalid, **fields)
+        text, call_message_fields = call_fields(plan, call.get("name") or "", raw)
+        content += text
+        for key in ("tool_calls", "invalid_tool_calls"):
+            call_message_fields[key] = fields.get(key, []) + call_message_fields[key]
+        if "additional_kwargs" in fields:  # the legacy `function_call` is the first call's
+            call_message_fields.pop("additional_kwargs", None)
+        fields.update(call_message_fields)
+    return AIMessage(content=content, **fields)
 
 
 # What reading an answer of the wrong shape raises (a string where the API
@@ -108,7 +92,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
             "MashaGPT answered with an empty `choices` list: there is no answer.",
             body=completion,
         )
-    usage = completion.get("usage") or None
+    usage = _usage.checked_usage(completion["usage"]) if completion.get("usage") else None
     common = {
         "model_name": completion.get("model"),
         "model_provider": PROVIDER,
@@ -123,7 +107,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
                 f"MashaGPT's choice {k} has no `message` object.", body=completion
             )
         finish = choice.get("finish_reason")
-        metadata = {**common, "finish_reason": finish}
+        metadata = {**common, "finish_reason": finish, **answer_metadata(completion, choice)}
         if usage is not None and k == 0:
             metadata["token_usage"] = usage
         ai = _ai_message(
@@ -148,18 +132,15 @@ class StreamConverter:
     choice finishes (or at `flush`), exactly as `chat_result` decodes it.
     """
 
-    __slots__ = ("_answered", "_args", "_call_id", "_id", "_name", "_plan", "_started", "_usage")
+    __slots__ = ("_answered", "_calls", "_id", "_started", "_usage")
 
     def __init__(self, plan: CallPlan) -> None:
         """Prepare for the stream of a request whose calls `plan` reads."""
-        self._plan = plan
-        self._call_id: str | None = None
+        self._calls = CallStream(plan)
         self._id: str | None = None
         self._started = False
         self._answered = False
         self._usage: dict[str, Any] | None = None
-        self._name = ""
-        self._args = ""
 
     def convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         """The chunk for one `chat.completion.chunk`, or `None` if it carries nothing."""
@@ -171,39 +152,42 @@ class StreamConverter:
     def _convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         metadata: dict[str, Any] = {}
         if not self._started:
-            self._started = True
             metadata = {"model_name": data.get("model"), "model_provider": PROVIDER}
+        metadata.update(chunk_metadata(data, first=not self._started))
+        self._started = True
         content = ""
-        tool_chunks = []
+        fields: dict[str, Any] = {}
         choices = data["choices"]
         if choices:
             self._answered = True
             choice = choices[0]
             delta = choice.get("delta") or {}
             content = delta.get("content") or ""
-            call = delta.get("function_call")
+            call, gateway_chunks = delta_calls(
+                delta
+            )  # `function_call`, or a gateway's `tool_calls`
             if call:
-                tool_chunks = self._call_piece(call)
+                fields.update(self._calls.piece(call))
+            if gateway_chunks:  # a gateway's further parallel calls
+                fields["tool_call_chunks"] = fields.get("tool_call_chunks", []) + gateway_chunks
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
-                text, held = self._held_call()
+                text, held = self._calls.finish()
                 content += text
-                tool_chunks += held
+                fields.update(held)
         usage = data.get("usage")
         if usage:
-            usage = self._usage_added(usage)
+            usage = self._usage_added(_usage.checked_usage(usage))
             if usage:
                 metadata["token_usage"] = usage
-        if not (content or tool_chunks or metadata):
+        if not (content or fields or metadata):
             return None
         # Only the fields a chunk has: langchain-core keeps every chunk of a stream,
         # and each field given costs time and memory (pydantic's fields-set grows).
         # The stream's id is one string shared by all its chunks, not one per chunk.
         if (stream_id := data.get("id")) != self._id:
             self._id = stream_id
-        fields: dict[str, Any] = {"content": content, "id": self._id}
-        if tool_chunks:
-            fields["tool_call_chunks"] = tool_chunks
+        fields.update(content=content, id=self._id)
         if metadata:
             fields["response_metadata"] = metadata
         if usage:
@@ -232,49 +216,7 @@ class StreamConverter:
             raise APIResponseValidationError(
                 "MashaGPT's stream ended without any choice: there is no answer."
             )
-        text, held = self._held_call()
+        text, held = self._calls.finish()
         if not (text or held):
             return None
-        return ChatGenerationChunk(message=AIMessageChunk(content=text, tool_call_chunks=held))
-
-    def _call_piece(self, call: dict[str, Any]) -> list[Any]:
-        """Tool-call chunks for one `delta.function_call` piece.
-
-        The name is held until it is whole — at the first `arguments` piece, or
-        when the choice finishes — because LangChain's partial parsers look tools
-        up by the name of the first chunk. A call the plan holds is held entirely.
-        """
-        name, args = call.get("name") or "", call.get("arguments") or ""
-        if self._call_id is not None:  # streaming live: the name went out already
-            return [tool_call_chunk(name=name or None, args=args, id=None, index=0)]
-        self._name += name
-        self._args += args
-        if not self._args or self._plan.holds(self._name):
-            return []
-        self._call_id = _new_call_id()
-        name, self._name = self._plan.user_name(self._name), ""
-        args, self._args = self._args, ""
-        return [tool_call_chunk(name=name, args=args, id=self._call_id, index=0)]
-
-    def _held_call(self) -> tuple[str, list[Any]]:
-        """The text and tool-call chunks of the call still held when the choice ends.
-
-        An invalid call carries its raw arguments as a JSON string, not an
-        object, so that LangChain's sum of the chunks lists it among
-        `invalid_tool_calls` rather than completing it.
-        """
-        if not (self._name or self._args):
-            return "", []
-        name, raw = self._name, self._args
-        self._name = self._args = ""
-        text = ""
-        chunks: list[Any] = []
-        for outcome in self._plan.decode(name, raw):
-            if isinstance(outcome, TextContent):
-                text += outcome.text
-                continue
-            args = dumps(outcome.args).decode()
-            chunks.append(
-                tool_call_chunk(name=outcome.name, args=args, id=_new_call_id(), index=len(chunks))
-            )
-        return text, chunks
+        return ChatGenerationChunk(message=AIMessageChunk(content=text, **held))

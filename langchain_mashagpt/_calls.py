@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._decode import dumps, loads
+from langchain_mashagpt._json import dumps, loads
 from langchain_mashagpt._parallel import batch_tools, decode_batch, is_batch
 from langchain_mashagpt._tools import DISPATCHER_NAME
 

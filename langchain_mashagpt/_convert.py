@@ -20,9 +20,11 @@ from langchain_core.messages import (
 )
 
 from langchain_mashagpt._calls import CallPlan
-from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._json import dumps
 from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
+from langchain_mashagpt._response_format import apply_response_format
+from langchain_mashagpt._tools import apply_openai_tools
 from langchain_mashagpt._wire import FunctionCall, Message
 
 __all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]
@@ -47,20 +49,10 @@ _RANGES = {
     "presence_penalty": (-2, 2),
     "frequency_penalty": (-2, 2),
 }
-_UNSUPPORTED = {
-    "tools": "bind tools with model.bind_tools(tools): they are sent as `functions`",
-    "tool_choice": "pass tool_choice to model.bind_tools(tools, tool_choice=...)",
-    "parallel_tool_calls": "pass it to model.bind_tools(tools, parallel_tool_calls=True) "
-    "or set ChatMashaGPT(parallel_tool_calls=True)",
-    "response_format": "use model.with_structured_output(schema)",
-}
 
 
 def check_params(params: Mapping[str, Any]) -> None:
     """Raise `ValueError` for a request parameter the API would refuse."""
-    for key, hint in _UNSUPPORTED.items():
-        if key in params:
-            raise ValueError(f"The MashaGPT API has no `{key}` parameter: {hint}.")
     for key, (low, high) in _RANGES.items():
         value = params.get(key)
         if value is not None and (
@@ -117,13 +109,16 @@ def build_payload(
     if payload.get("stop") == []:
         del payload["stop"]
     check_params(payload)
+    apply_openai_tools(payload)
+    text_function = apply_response_format(payload)
     user_names = rename_functions(payload)
     payload["messages"] = messages_to_wire(messages)
     if stream:
         payload["stream"] = True
         if stream_usage:
             payload["stream_options"] = {"include_usage": True}
-    return Request(payload, CallPlan.of(payload, user_names))
+    text_wire_name = wire_name(text_function) if text_function is not None else None
+    return Request(payload, CallPlan.of(payload, user_names, text_wire_name))
 
 
 def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
@@ -185,9 +180,13 @@ def _calls_of(message: AIMessage) -> list[tuple[str | None, str, str]]:
     calls: list[tuple[str | None, str, str]] = [
         (c.get("id"), c["name"], dumps(c["args"]).decode()) for c in message.tool_calls
     ]
-    calls += [
-        (c.get("id"), c.get("name") or "", c.get("args") or "") for c in message.invalid_tool_calls
-    ]
+    legacy = message.additional_kwargs.get("function_call")
+    for c in message.invalid_tool_calls:
+        name, args = c.get("name") or "", c.get("args") or ""
+        # The raw text this package received, not the marked `args` (see _call_output).
+        if isinstance(legacy, dict) and legacy.get("name") == name and not calls:
+            args = legacy.get("arguments") or args
+        calls.append((c.get("id"), name, args))
     if not calls and isinstance(message.content, list):
         calls = [
             (b.get("id"), b.get("name") or "", dumps(b.get(key) or {}).decode())
@@ -195,7 +194,6 @@ def _calls_of(message: AIMessage) -> list[tuple[str | None, str, str]]:
             if isinstance(b, dict)
             and (key := {"tool_use": "input", "tool_call": "args"}.get(b.get("type", "")))
         ]
-    legacy = message.additional_kwargs.get("function_call")
     if not calls and isinstance(legacy, dict):
         calls.append((None, legacy.get("name") or "", legacy.get("arguments") or ""))
     return calls

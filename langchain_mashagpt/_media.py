@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_mashagpt._decode import dumps
+from langchain_mashagpt._json import dumps
 
 __all__ = ["MEDIA_BLOCKS", "tool_result_text"]
 

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from typing import Any
 
+from langchain_mashagpt._parallel import BATCH_NAME, rename_recipients
 from langchain_mashagpt._tools import DISPATCHER_NAME
 
 __all__ = ["author_name", "is_wire_safe", "rename_functions", "wire_name"]
@@ -80,7 +81,8 @@ def author_name(name: str) -> str | None:
 def rename_functions(payload: dict[str, Any]) -> dict[str, str]:
     """Put the wire names into `payload`'s `functions` and `function_call`, in place.
 
-    The dispatcher's properties (one per tool) are renamed too. Returns the wire
+    The dispatcher's properties (one per tool) and the batch function's
+    `recipient_name`s are renamed too. Returns the wire
     name → user name map of every renamed function, for `CallPlan.user_names`.
 
     Raises:
@@ -106,6 +108,8 @@ def rename_functions(payload: dict[str, Any]) -> dict[str, str]:
                 **function["parameters"],
                 "properties": {rename(k): v for k, v in properties.items()},
             }
+        if function["name"] == BATCH_NAME and isinstance(function.get("parameters"), dict):
+            function["parameters"] = rename_recipients(function["parameters"], rename)
         functions.append(function)
     if functions:
         payload["functions"] = functions

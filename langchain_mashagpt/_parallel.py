@@ -20,13 +20,20 @@ functions protocol (which has no call ids) requires.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from langchain_mashagpt._decode import dumps, loads
+from langchain_mashagpt._json import dumps, loads
 from langchain_mashagpt._wire import FunctionDefinition
 
-__all__ = ["BATCH_NAME", "batch_function", "batch_tools", "decode_batch", "is_batch"]
+__all__ = [
+    "BATCH_NAME",
+    "batch_function",
+    "batch_tools",
+    "decode_batch",
+    "is_batch",
+    "rename_recipients",
+]
 
 BATCH_NAME = "multi_tool_use_parallel"
 """The batch function's name on the wire (`multi_tool_use.parallel` is not a valid one)."""
@@ -109,6 +116,45 @@ def batch_tools(payload: Mapping[str, Any]) -> frozenset[str]:
             except (KeyError, TypeError):  # a function of the user's that took the name
                 return frozenset()
     return frozenset()
+
+
+def rename_recipients(
+    parameters: Mapping[str, Any], rename: Callable[[str], str]
+) -> dict[str, Any]:
+    """The batch function's `parameters` with every tool name passed through `rename`.
+
+    The `recipient_name` enum and each `anyOf` branch's `const` name the tools,
+    so they take the tools' wire names too (see `_names`).
+    """
+    try:
+        uses = parameters["properties"]["tool_uses"]
+        item = uses["items"]
+        recipient = item["properties"]["recipient_name"]
+        names = [rename(name) for name in recipient["enum"]]
+    except (KeyError, TypeError):  # not ours: a function of the user's that took the name
+        return dict(parameters)
+    branches = [
+        {
+            **branch,
+            "properties": {
+                **branch["properties"],
+                "recipient_name": {
+                    "const": rename(branch["properties"]["recipient_name"]["const"])
+                },
+            },
+        }
+        for branch in item.get("anyOf", ())
+    ]
+    item = {
+        **item,
+        "properties": {**item["properties"], "recipient_name": {**recipient, "enum": names}},
+    }
+    if branches:
+        item["anyOf"] = branches
+    return {
+        **parameters,
+        "properties": {**parameters["properties"], "tool_uses": {**uses, "items": item}},
+    }
 
 
 def is_batch(name: str) -> bool:

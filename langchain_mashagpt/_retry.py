@@ -1,25 +1,37 @@
-"""The retry policy and the errors of failed attempts. Pure; no I/O.
+"""The attempt policy of one call: after each outcome, what to do next. Pure; no I/O.
 
-Which attempts are retried, how long to wait (the server's `retry-after-ms` or
-`Retry-After`, else exponential backoff with jitter), and the typed error a
-failure ends in, with what happened and after how many attempts.
+The transport sends, sleeps and raises; `Attempts` decides. After a refused or
+failed attempt it answers either a `Retry` (wait so long, then send again) or
+the error to raise. A 2xx status line ends the attempts: its body is read after
+them, so an answer that had started arriving is never sent again. One policy
+serves `post`, `apost`, `stream` and `astream`, and holds every rule:
+
+- retried: 408, 409, 429, every 5xx, connection errors and timeouts, at most
+  `max_retries` times;
+- the wait: the server's `retry-after-ms` or `Retry-After` when it gives one,
+  else exponential backoff with jitter; a server wait longer than
+  `MAX_RETRY_AFTER`, or than what is left of the deadline, raises at once with
+  the wait on the error (`retry_after`);
+- a total `deadline` over every attempt, read and wait;
+- a 400 that names `stream_options` is sent once more without it.
 """
 
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
-from langchain_mashagpt._decode import error_payload, loads
 from langchain_mashagpt.errors import (
     APIConnectionError,
-    APITimeoutError,
-    IncompleteStreamError,
+    DeadlineExceededError,
     MashaGPTError,
-    status_error_class,
+    connection_error,
+    deadline_error,
+    status_error,
 )
 
 __all__ = [
@@ -27,10 +39,10 @@ __all__ = [
     "MAX_BACKOFF",
     "MAX_RETRY_AFTER",
     "RETRY_STATUSES",
-    "connection_error",
+    "Attempts",
+    "Retry",
     "retry_delay",
-    "status_error",
-    "stream_failure",
+    "server_wait",
 ]
 
 INITIAL_BACKOFF = 0.5
@@ -38,100 +50,200 @@ INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 """The longest computed wait between two attempts, in seconds."""
 MAX_RETRY_AFTER = 60.0
-"""The longest `Retry-After` honoured; a longer one falls back to the backoff."""
+"""The longest `Retry-After` slept; a longer one raises at once with `retry_after`."""
 RETRY_STATUSES = frozenset({408, 409, 429})
 """Statuses retried besides every 5xx."""
+STREAM_OPTIONS = "stream_options"
+"""The one request field left out, once, when the server refuses it."""
 
 
-def retry_delay(attempt: int, headers: Mapping[str, str] | None) -> float:
-    """Seconds to wait before retry number `attempt + 1`."""
-    if headers is not None:
-        try:
-            if (ms := headers.get("retry-after-ms")) is not None:
-                wait = float(ms) / 1000
-            elif (value := headers.get("retry-after")) is not None:
-                try:
-                    wait = float(value)
-                except ValueError:
-                    date = email.utils.parsedate_to_datetime(value)
-                    wait = date.timestamp() - time.time()
-            else:
-                wait = -1.0
-            if 0 <= wait <= MAX_RETRY_AFTER:
-                return float(wait)
-        except (TypeError, ValueError):
-            pass
-    backoff = min(INITIAL_BACKOFF * 2.0**attempt, MAX_BACKOFF)
-    return backoff * random.uniform(0.75, 1.0)
+def server_wait(headers: Mapping[str, str] | None) -> float | None:
+    """The wait the server asks for (`retry-after-ms`, else `Retry-After`), or `None`.
 
-
-_HINTS = {
-    400: "Fix the request as the server says.",
-    401: "Check the API key: set MASHAGPT_API_KEY or pass api_key=.",
-    402: "Top up the account's energy balance at mashagpt.ru.",
-    403: "This key may not use this model or endpoint.",
-    404: "Check the model name and base_url.",
-    429: "Rate limited: send fewer requests at once or raise max_retries.",
-}
-
-
-def status_error(
-    status: int, headers: Mapping[str, str], content: bytes, attempts: int, secret: bytes = b""
-) -> MashaGPTError:
-    if secret and secret in content:  # a server that echoes the rejected key back
-        content = content.replace(secret, b"<API key>")
+    Never raises, whatever the headers hold: a value that is not a non-negative
+    finite number of seconds or an HTTP date gives `None`; a date in the past, 0.
+    """
+    if headers is None:
+        return None
     try:
-        body: Any = loads(content)
-    except ValueError:
-        body = content.decode("utf-8", "replace")
-    message, code, error_type = error_payload(body)
-    if message is None:
-        message = str(body)[:300] or "(empty body)"
-    hint = _HINTS.get(status, "The server failed; try again later." if status >= 500 else "")
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    return status_error_class(status)(
-        f"MashaGPT answered HTTP {status}{tries}: {message} {hint}".rstrip(),
-        status_code=status,
-        body=body,
-        code=code,
-        error_type=error_type,
-        request_id=headers.get("x-request-id") or headers.get("request-id"),
-        headers={k: v for k, v in headers.items() if k.lower() != "set-cookie"},
-        attempts=attempts,
-    )
+        if (ms := headers.get("retry-after-ms")) is not None:
+            wait = float(ms) / 1000
+        elif (value := headers.get("retry-after")) is not None:
+            try:
+                wait = float(value)
+            except ValueError:
+                date = email.utils.parsedate_to_datetime(value)
+                wait = max(date.timestamp() - time.time(), 0.0)
+        else:
+            return None
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return wait if math.isfinite(wait) and wait >= 0 else None
 
 
-def connection_error(exc: Exception, is_timeout: bool, attempts: int) -> MashaGPTError:
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    if is_timeout:
-        return APITimeoutError(
-            f"MashaGPT did not answer in time{tries} ({type(exc).__name__}). "
-            "Raise timeout= or max_retries=, or try again later.",
-            attempts=attempts,
+def backoff(attempt: int, initial: float = INITIAL_BACKOFF) -> float:
+    """Exponential backoff with jitter before retry number `attempt + 1`."""
+    return min(initial * 2.0 ** min(attempt, 32), MAX_BACKOFF) * random.uniform(0.75, 1.0)
+
+
+def retry_delay(
+    attempt: int, headers: Mapping[str, str] | None, initial: float = INITIAL_BACKOFF
+) -> float:
+    """Seconds to wait before retry number `attempt + 1`: the server's, else backoff.
+
+    A server wait beyond `MAX_RETRY_AFTER` is returned as it is; `Attempts`
+    raises rather than sleep it.
+    """
+    wait = server_wait(headers)
+    return wait if wait is not None else backoff(attempt, initial)
+
+
+class Retry(NamedTuple):
+    """Wait `wait` seconds, then send again (without the field `drop`, if set)."""
+
+    wait: float
+    drop: str | None = None
+
+
+class Attempts:
+    """The attempts of one call. Ask after each outcome; do what it answers.
+
+    Args:
+        max_retries: Retries allowed after the first attempt.
+        deadline: Seconds the whole call may take, or `None`.
+        url: The URL, for error messages.
+        initial_backoff: Seconds before the first computed retry (then doubled).
+        clock: A monotonic clock (injected by tests).
+    """
+
+    __slots__ = ("_dropped", "_ends", "_initial", "clock", "deadline", "made", "max_retries", "url")
+
+    def __init__(
+        self,
+        *,
+        max_retries: int,
+        deadline: float | None,
+        url: str,
+        initial_backoff: float = INITIAL_BACKOFF,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_retries = max_retries
+        self.deadline = deadline
+        self.url = url
+        self.clock = clock
+        self.made = 0
+        self._initial = initial_backoff
+        self._dropped = False
+        self._ends = None if deadline is None else clock() + deadline
+
+    def send(self, timeout: float | None) -> float | None:
+        """Count an attempt about to be sent; return its read timeout (within the deadline).
+
+        Raises:
+            DeadlineExceededError: Nothing is left of the deadline.
+        """
+        self.check()
+        self.made += 1
+        left = self.left()
+        if left is None:
+            return timeout
+        return left if timeout is None else min(timeout, left)
+
+    def left(self) -> float | None:
+        """Seconds left of the deadline, or `None` without one."""
+        return None if self._ends is None else self._ends - self.clock()
+
+    def check(self) -> None:
+        """Raise if the deadline has passed (called between reads).
+
+        Raises:
+            DeadlineExceededError: The deadline has passed.
+        """
+        if self._ends is not None and self.clock() >= self._ends:
+            raise self.expired()
+
+    def expired(self) -> DeadlineExceededError:
+        """The error for a call past its deadline."""
+        return deadline_error(self.deadline or 0.0, self.url, self.made)
+
+    def refused(
+        self, status: int, headers: Mapping[str, str], content: bytes, sent: frozenset[str]
+    ) -> Retry | MashaGPTError:
+        """After a non-2xx answer: retry (when and how), or the error to raise.
+
+        Args:
+            status: The HTTP status.
+            headers: The answer's headers.
+            content: The (capped) body.
+            sent: The optional request fields that were sent (`stream_options`).
+        """
+        if (
+            status == 400
+            and STREAM_OPTIONS in sent
+            and not self._dropped
+            and STREAM_OPTIONS.encode() in content
+        ):
+            self._dropped = True
+            return Retry(0.0, drop=STREAM_OPTIONS)
+        retried = status in RETRY_STATUSES or status >= 500
+        if not retried or self.made > self.max_retries:
+            return status_error(status, headers, content, attempts=self.made)
+        wait = server_wait(headers)
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            return status_error(
+                status,
+                headers,
+                content,
+                attempts=self.made,
+                retry_after=wait,
+                hint=f"The server asks to wait {wait:g} s before trying again, longer than "
+                f"this client sleeps ({MAX_RETRY_AFTER:g} s): try again after that "
+                "time (the error's retry_after).",
+            )
+        left = self.left()
+        if wait is not None and left is not None and wait >= left:
+            return status_error(
+                status,
+                headers,
+                content,
+                attempts=self.made,
+                retry_after=wait,
+                hint=f"The server asks to wait {wait:g} s, more than is left of the call's "
+                f"deadline ({self.deadline:g} s): try again after that time (the "
+                "error's retry_after).",
+            )
+        return self._retry(wait)
+
+    def failed(self, failure: str, *, timed_out: bool) -> Retry | MashaGPTError:
+        """After an attempt that got no status line: retry, or the error to raise.
+
+        Args:
+            failure: What failed, e.g. `"ConnectError: [Errno 111] Connection refused"`.
+            timed_out: Whether it was a timeout.
+        """
+        if self._ends is not None and self.clock() >= self._ends:
+            return self.expired()
+        if self.made > self.max_retries:
+            return connection_error(failure, self.url, timed_out=timed_out, attempts=self.made)
+        return self._retry(None)
+
+    def broke_off(self, failure: str, *, timed_out: bool, chunks: int) -> APIConnectionError:
+        """The error for a 2xx answer that broke off: it is never sent again."""
+        if self._ends is not None and self.clock() >= self._ends:
+            return self.expired()
+        return connection_error(
+            failure,
+            self.url,
+            timed_out=timed_out,
+            attempts=self.made,
+            chunks=chunks,
+            started=True,
         )
-    return APIConnectionError(
-        f"Could not talk to MashaGPT{tries}: {type(exc).__name__}: {exc}. "
-        "Check base_url and the network.",
-        attempts=attempts,
-    )
 
-
-def stream_failure(
-    exc: Exception, timeout_error: type[Exception], attempt: int, chunks: int
-) -> MashaGPTError:
-    """The error for a transport exception that is not retried (`chunks` already yielded)."""
-    if chunks and isinstance(exc, timeout_error):
-        return APITimeoutError(
-            f"MashaGPT's stream stalled after {chunks} chunks: nothing more came "
-            f"in time ({type(exc).__name__}); the partial answer is not returned, "
-            "and a started stream is never retried. Raise timeout= or try again.",
-            attempts=attempt + 1,
-        )
-    if chunks:
-        return IncompleteStreamError(
-            f"MashaGPT's stream broke off after {chunks} chunks "
-            f"({type(exc).__name__}: {exc}); the partial answer is not returned. "
-            "Try again.",
-            attempts=attempt + 1,
-        )
-    return connection_error(exc, isinstance(exc, timeout_error), attempt + 1)
+    def _retry(self, wait: float | None) -> Retry | DeadlineExceededError:
+        if wait is None:
+            wait = backoff(self.made - 1, self._initial)
+        left = self.left()
+        if left is not None and wait >= left:
+            return self.expired()
+        return Retry(wait)

@@ -48,6 +48,9 @@ _CLIENT_FIELDS = (
     "default_headers",
     "timeout",
     "max_retries",
+    "deadline",
+    "max_response_bytes",
+    "max_event_bytes",
     "http_client",
     "http_async_client",
 )

@@ -30,6 +30,7 @@ from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
     "DISPATCHER_NAME",
+    "apply_openai_tools",
     "function_call_for",
     "functions_for",
 ]
@@ -107,13 +108,18 @@ def function_call_for(
             or, with `parallel`, a tool has the batch function's name.
     """
     names = [f["name"] for f in functions]
+    if not functions and tool_choice not in (None, "auto", "none", False):
+        raise ValueError(
+            f"tool_choice {tool_choice!r} requires a tool call, but no tools are bound: "
+            "pass the tools, or leave tool_choice out."
+        )
     if parallel and BATCH_NAME in names:
         raise ValueError(
             f"A tool is named {BATCH_NAME!r}, the name this package uses to make "
             "several tool calls at once (parallel_tool_calls=True): rename it."
         )
     if tool_choice is None or tool_choice == "auto" or tool_choice is False:
-        if parallel:
+        if parallel and functions:  # no tools, nothing to batch
             return [*functions, batch_function(functions, with_schemas=False)], "auto"
         return functions, "auto"
     if tool_choice == "none":
@@ -171,3 +177,32 @@ def _dispatcher(functions: list[FunctionDefinition]) -> FunctionDefinition:
             "maxProperties": 1,
         },
     }
+
+
+def apply_openai_tools(payload: dict[str, Any]) -> None:
+    """Translate OpenAI's newer request names in `payload`, in place.
+
+    `tools` and `tool_choice` bound with `bind` (as `create_openai_tools_agent`
+    does) become `functions` and `function_call` exactly as `bind_tools` makes
+    them, added to any `functions` already there; `parallel_tool_calls=True`
+    adds the batch function as `bind_tools(..., parallel_tool_calls=True)` does
+    (to plain bound `functions` too), `False`/`None` change nothing.
+
+    Raises:
+        ValueError: As `functions_for` and `function_call_for`.
+    """
+    parallel = bool(payload.pop("parallel_tool_calls", None))
+    bound = payload.get("functions") or ()
+    wrapped = any(f.get("name") in (DISPATCHER_NAME, BATCH_NAME) for f in bound)
+    if "tools" not in payload and "tool_choice" not in payload and (wrapped or not parallel):
+        return
+    functions = [*(payload.pop("functions", None) or ()), *functions_for(payload.pop("tools", ()))]
+    choice = payload.pop("tool_choice", None)
+    if choice is None and "function_call" in payload:
+        choice = payload.pop("function_call")
+        if isinstance(choice, dict):
+            choice = choice.get("name")
+    functions, function_call = function_call_for(choice, functions, parallel=parallel)
+    if functions:
+        payload["functions"] = functions
+        payload["function_call"] = function_call

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Any
 
@@ -22,19 +22,25 @@ from typing_extensions import Self
 
 from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert import Request, build_payload, check_params
-from langchain_mashagpt._profiles import profile_for
+from langchain_mashagpt._profiles import carried_over, profile_for
+from langchain_mashagpt._secrets import hide_key
 from langchain_mashagpt._settings import (
     call_params,
     check_base_url,
     check_timeout,
     client_settings,
-    endpoint,
     init_arguments,
 )
 from langchain_mashagpt._structured import Method, parser_for, with_parser
 from langchain_mashagpt._tokens import counter_for
 from langchain_mashagpt._tools import function_call_for, functions_for
-from langchain_mashagpt._transport import Transport, aclosing_stream
+from langchain_mashagpt._transport import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Transport,
+    aclosing_stream,
+)
 from langchain_mashagpt._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
@@ -194,6 +200,13 @@ class ChatMashaGPT(BaseChatModel):
     Also accepted as `request_timeout`."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt (408/409/429/5xx, connection errors, timeouts)."""
+    deadline: float | None = Field(default=DEFAULT_DEADLINE, gt=0)
+    """Seconds one call may take in all: every attempt, read and wait between them
+    (default 600; `None`: no limit). Also per call: `invoke(..., deadline=30)`."""
+    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, gt=0)
+    """The most bytes of one answer, streamed or not, after decompression (64 MiB)."""
+    max_event_bytes: int = Field(default=DEFAULT_MAX_EVENT_BYTES, gt=0)
+    """The longest line, and the most data of one event, of a stream (16 MiB)."""
     streaming: bool = False
     """Whether `invoke` streams under the hood (callbacks get each token)."""
     stream_usage: bool = True
@@ -218,9 +231,14 @@ class ChatMashaGPT(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _init_arguments(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            return init_arguments(values, cls.model_fields)
-        return values  # pragma: no cover - pydantic passes keyword arguments as a dict
+        if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
+            return values
+        values = init_arguments(hide_key(values), cls.model_fields)
+        if carried_over(
+            values.get("profile"), values.get("model", cls.model_fields["model"].default)
+        ):
+            del values["profile"]  # looked up for another model: look it up again
+        return values
 
     @field_validator("timeout")
     @classmethod
@@ -245,6 +263,13 @@ class ChatMashaGPT(BaseChatModel):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         return profile_for(self.model)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; a new `model` in `update` gets its own profile, unless one was set."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update and "model" in update and carried_over(copy.profile, copy.model):
+            copy.profile = profile_for(copy.model)
+        return copy
 
     @property
     def _llm_type(self) -> str:
@@ -300,22 +325,16 @@ class ChatMashaGPT(BaseChatModel):
         settings = client_settings(self)
         transport = self._transport
         if transport is None or settings != self._transport_settings:
-            if self.api_key is None or not self.api_key.get_secret_value():
-                raise ValueError(
-                    "No MashaGPT API key: set the MASHAGPT_API_KEY environment variable "
-                    "or pass api_key=... to ChatMashaGPT."
-                )
-            headers = {
-                "Authorization": f"Bearer {self.api_key.get_secret_value()}",
-                "Content-Type": "application/json",
-                "User-Agent": f"langchain-mashagpt/{__version__}",
-                **(self.default_headers or {}),
-            }
             self._transport = transport = Transport(
-                url=endpoint(self.base_url, self.default_query),
-                headers=headers,
+                base_url=self.base_url,
+                default_query=self.default_query,
+                api_key=self.api_key,
+                default_headers=self.default_headers,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
+                deadline=self.deadline,
+                max_response_bytes=self.max_response_bytes,
+                max_event_bytes=self.max_event_bytes,
                 client=self.http_client,
                 async_client=self.http_async_client,
             )
@@ -359,8 +378,9 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload, plan = self._payload(messages, stop, kwargs, stream=False)
-        completion = self._get_transport().post(payload)
+        completion = self._get_transport().post(payload, deadline)
         return chat_result(completion, plan)
 
     async def _agenerate(
@@ -370,8 +390,9 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload, plan = self._payload(messages, stop, kwargs, stream=False)
-        completion = await self._get_transport().apost(payload)
+        completion = await self._get_transport().apost(payload, deadline)
         return chat_result(completion, plan)
 
     def _stream(
@@ -381,10 +402,11 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload, plan = self._payload(messages, stop, kwargs, stream=True)
         converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
-        with closing(self._get_transport().stream(payload)) as stream:
+        with closing(self._get_transport().stream(payload, deadline)) as stream:
             for data in stream:
                 if (chunk := converter.convert(data)) is not None:
                     if run_manager:
@@ -400,10 +422,11 @@ class ChatMashaGPT(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        deadline = kwargs.pop("deadline", self.deadline)
         payload, plan = self._payload(messages, stop, kwargs, stream=True)
         converter = StreamConverter(plan)
         # Closed here, whatever ends this generator, so the connection is released now.
-        async with aclosing_stream(self._get_transport().astream(payload)) as stream:
+        async with aclosing_stream(self._get_transport().astream(payload, deadline)) as stream:
             async for data in stream:
                 if (chunk := converter.convert(data)) is not None:
                     if run_manager:
@@ -459,17 +482,13 @@ class ChatMashaGPT(BaseChatModel):
             **kwargs: Further parameters bound with the tools.
 
         Raises:
-            ValueError: A tool name the API rejects, or a `tool_choice` that
-                names no bound tool or forces a call with no tools.
+            ValueError: A `tool_choice` that names no bound tool, or forces a
+                call with no tools bound.
         """
-        if not tools:
-            if tool_choice not in (None, False, "auto", "none"):
-                raise ValueError(
-                    f"tool_choice={tool_choice!r} forces a tool call, but no tools were given: "
-                    "pass the tools to bind_tools, or leave tool_choice out."
-                )
-            return self.bind(**kwargs)
         parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
+        if not tools:
+            function_call_for(tool_choice, [])  # refuses a call forced with no tools
+            return self.bind(**kwargs)
         functions, function_call = function_call_for(
             tool_choice, functions_for(tools), parallel=bool(parallel)
         )

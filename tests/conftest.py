@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from langchain_mashagpt.testing.pytest_plugin import uses_pytest_socket
+from tests.unit_tests.helpers import Runner
 
 _LOOPBACK_DIRS = tuple(
     Path(__file__).parent / name for name in ("emulator", "reliability", "check", "frameworks")
@@ -26,3 +27,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         in_loopback_dir = any(d in item.path.parents for d in _LOOPBACK_DIRS)
         if in_loopback_dir and not item.get_closest_marker("allow_hosts"):
             item.add_marker(pytest.mark.allow_hosts(["127.0.0.1"]))
+
+
+@pytest.fixture(params=["sync", "async"])
+def run(request: pytest.FixtureRequest) -> Runner:
+    """Runs a runnable the sync or the async way: one test covers both."""
+    return Runner(is_async=request.param == "async")

@@ -8,17 +8,28 @@ listening sockets rather than use the emulator fixture.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
 
-from tests.unit_tests.helpers import Runner
+from tests.reliability.hostile import Handler, Hostile
 
 
 @pytest.fixture(autouse=True)
 def _short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Computed backoff of 10 ms (not 0.5 s); a server's Retry-After is still honoured."""
-    monkeypatch.setattr("langchain_mashagpt._retry.INITIAL_BACKOFF", 0.01)
+    monkeypatch.setattr("langchain_mashagpt._retry.backoff", lambda attempt, initial: 0.01)
 
 
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    return Runner(is_async=request.param == "async")
+@pytest.fixture
+def hostile() -> Iterator[Callable[[Handler], Hostile]]:
+    """Start hostile servers on loopback (`hostile(handler)`); all closed after the test."""
+    servers: list[Hostile] = []
+
+    def start(handler: Handler) -> Hostile:
+        servers.append(Hostile(handler))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit_tests.helpers import MockServer, Runner
+from tests.unit_tests.helpers import MockServer
 
 
 @pytest.fixture
@@ -15,9 +15,4 @@ def server() -> MockServer:
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retry waits of zero: the policy is tested on `_retry_delay` itself."""
-    monkeypatch.setattr("langchain_mashagpt._transport.retry_delay", lambda *_: 0.0)
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    return Runner(is_async=request.param == "async")
+    monkeypatch.setattr("langchain_mashagpt._retry.backoff", lambda *_: 0.0)

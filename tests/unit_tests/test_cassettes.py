@@ -29,7 +29,11 @@ _CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "set-c
 def test_there_are_cassettes() -> None:
     ours = list(CASSETTES.rglob("*.yaml"))
     assert len(ours) >= 40
-    assert {p.parent.name for p in ours} == {"test_standard", "test_features"}
+    assert {p.parent.name for p in ours} == {
+        "test_standard",
+        "test_features",
+        "test_parallel_features",
+    }
 
 
 @pytest.mark.parametrize("path", ALL, ids=[str(p.relative_to(ROOT)) for p in ALL])

@@ -10,6 +10,7 @@ import pytest
 from langchain_core import exceptions as lc
 
 from langchain_mashagpt import errors
+from langchain_mashagpt._retry import backoff as _backoff
 from langchain_mashagpt._retry import retry_delay as _retry_delay
 from langchain_mashagpt._transport import httpx
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, sse_fixture
@@ -104,7 +105,9 @@ async def test_connection_failures_are_retried_then_typed(
     with pytest.raises(error, match=match) as info:
         await run.invoke(server.model(max_retries=1), "hi")
     assert isinstance(info.value, lc.ModelConnectionError)
-    assert isinstance(info.value.__cause__, type(raised))
+    assert info.value.__cause__ is None  # the request (and its key) is not chained
+    assert info.value.__context__ is None
+    assert type(raised).__name__ in str(info.value)
     assert len(server.requests) == 2
 
 
@@ -206,9 +209,8 @@ def test_retry_delay_honours_the_server() -> None:
     assert 0 < _retry_delay(0, {"retry-after": in_two}) <= 2.0
 
 
-@pytest.mark.parametrize("headers", [None, {}, {"retry-after": "junk"}, {"retry-after": "3600"}])
-def test_retry_delay_backs_off_exponentially_with_jitter(headers: dict[str, str] | None) -> None:
+def test_backoff_is_exponential_with_jitter() -> None:
     for attempt, (low, high) in enumerate([(0.375, 0.5), (0.75, 1.0), (1.5, 2.0), (3, 4), (6, 8)]):
         if attempt == 4:
             attempt = 10  # capped
-        assert low <= _retry_delay(attempt, headers) <= high
+        assert low <= _backoff(attempt) <= high

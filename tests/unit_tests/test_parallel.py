@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
+from langchain_mashagpt._call_output import invalid_args
 from langchain_mashagpt._convert import messages_to_wire
 from langchain_mashagpt._parallel import BATCH_NAME, batch_function, batch_tools, decode_batch
 from langchain_mashagpt._tools import DISPATCHER_NAME, function_call_for, functions_for
@@ -278,8 +279,9 @@ async def test_invalid_items_stay_apart_from_valid_ones(server: MockServer, run:
         ("get_weather", {"city": "Paris"}),
     ]
     invalid = message.invalid_tool_calls
+    # A JSON object that is not a call gets the mark no lenient parser completes.
     assert [(c["name"], c["args"]) for c in invalid] == [
-        ("rm_rf", '{"path":"/"}'),
+        ("rm_rf", '{"path":"/"}]'),
         ("get_time", '["UTC"]'),
     ]
     assert "none of the offered tools" in str(invalid[0]["error"])
@@ -297,7 +299,7 @@ async def test_a_broken_batch_call_is_one_invalid_call(
     message = await run.invoke(bound, "go")
     assert message.tool_calls == []
     ((call,),) = [message.invalid_tool_calls]
-    assert (call["name"], call["args"]) == (BATCH_NAME, raw)
+    assert (call["name"], call["args"]) == (BATCH_NAME, invalid_args(raw))
 
 
 async def test_a_direct_call_beside_the_batch_function_is_ordinary(
@@ -423,11 +425,72 @@ def test_any_batch_answer_streams_exactly_as_invoked(arguments: str, cuts: list[
     total = merge(list(bound.stream("go")))
     invoked = bound.invoke("go")
     assert without_ids(total) == without_ids(invoked)
-    assert [c["name"] for c in total.invalid_tool_calls] == [
-        c["name"] for c in invoked.invalid_tool_calls
+    # names and args; the error text cannot ride on a chunk (LangChain's merge sets None)
+    assert [(c["name"], c["args"]) for c in total.invalid_tool_calls] == [
+        (c["name"], c["args"]) for c in invoked.invalid_tool_calls
     ]
     outcomes = len(invoked.tool_calls) + len(invoked.invalid_tool_calls)
     uses = decode_batch(arguments, frozenset({"get_weather", "get_time"}))
     assert outcomes == len(uses)  # one per item, or one for a broken batch
     ids = [c["id"] for c in [*total.tool_calls, *total.invalid_tool_calls]]
     assert len(set(ids)) == len(ids) == outcomes
+
+
+async def test_tool_names_the_api_refuses_go_as_wire_names_in_the_batch(
+    server: MockServer, run: Runner
+) -> None:
+    """`weather.get` goes on the wire renamed, in the batch function too, and comes back as is."""
+    from langchain_mashagpt._names import wire_name
+
+    dotted = {**WEATHER, "name": "weather.get"}
+    wire = wire_name("weather.get")
+    uses = [{"recipient_name": wire, "parameters": {"city": c}} for c in ("Moscow", "Paris")]
+    batch_answer = answer(json.dumps({"tool_uses": uses}))
+    server.json(batch_answer).json(batch_answer).json(completion("Done."))
+    for choice in (None, "any"):
+        bound = server.model().bind_tools([dotted], tool_choice=choice, parallel_tool_calls=True)
+        message = await run.invoke(bound, "weather")
+        assert [(c["name"], c["args"]) for c in message.tool_calls] == [
+            ("weather.get", {"city": "Moscow"}),
+            ("weather.get", {"city": "Paris"}),
+        ]
+        batch_sent = server.bodies[-1]["functions"][-1]
+        item = batch_sent["parameters"]["properties"]["tool_uses"]["items"]
+        assert item["properties"]["recipient_name"]["enum"] == [wire]
+        assert [b["properties"]["recipient_name"]["const"] for b in item.get("anyOf", [])] == (
+            [wire] if choice else []
+        )
+    results = [ToolMessage("sun", tool_call_id=c["id"]) for c in message.tool_calls]
+    await run.invoke(bound, [HumanMessage("weather"), message, *results])
+    history = server.bodies[-1]["messages"]
+    assert [m.get("name") or m.get("function_call", {}).get("name") for m in history[1:]] == [
+        wire
+    ] * 4
+
+
+def test_rename_recipients_leaves_a_foreign_function_alone() -> None:
+    from langchain_mashagpt._parallel import rename_recipients
+
+    own = {"type": "object", "properties": {"tool_uses": {"type": "string"}}}
+    assert rename_recipients(own, str.upper) == own
+    lean = batch_function([WEATHER], with_schemas=False)["parameters"]
+    renamed = rename_recipients(lean, str.upper)
+    assert renamed["properties"]["tool_uses"]["items"]["properties"]["recipient_name"] == {
+        "type": "string",
+        "enum": ["GET_WEATHER"],
+    }
+    assert lean["properties"]["tool_uses"]["items"]["properties"]["recipient_name"]["enum"] == [
+        "get_weather"
+    ]  # a copy: the bound definition is not changed
+
+
+async def test_parallel_without_tools_sends_no_batch_function(
+    server: MockServer, run: Runner
+) -> None:
+    server.json(completion("ok"))
+    await run.invoke(server.model(), "hi", parallel_tool_calls=True)
+    await run.invoke(server.model(parallel_tool_calls=True).bind_tools([]), "hi")
+    assert [("functions" in body, "function_call" in body) for body in server.bodies] == [
+        (False, False),
+        (False, False),
+    ]

@@ -52,6 +52,7 @@ async def test_stream_text(run: Runner, server: MockServer, newline: str) -> Non
     assert total.response_metadata == {
         "model_name": "gpt-4o-mini",
         "model_provider": "mashagpt",
+        "created": 1_700_000_000,
         "finish_reason": "stop",
         "token_usage": USAGE,
     }

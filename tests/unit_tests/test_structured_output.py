@@ -171,7 +171,8 @@ async def test_invalid_arguments_json_is_a_parsing_error(server: MockServer, run
     server.json(called("JokeDict", '{"setup": '))
     structured = server.model().with_structured_output(JokeDict, include_raw=True)
     out = await run.invoke(structured, "joke")
-    assert out["raw"].invalid_tool_calls[0]["args"] == '{"setup": '
+    assert out["raw"].invalid_tool_calls[0]["args"] == '{"setup": ]'
+    assert out["raw"].additional_kwargs["function_call"]["arguments"] == '{"setup": '
     assert out["parsed"] is None  # no valid call to parse, as LangChain's parsers do
     assert out["parsing_error"] is None
 

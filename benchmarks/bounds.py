@@ -1,0 +1,145 @@
+"""Bounds: what a hostile server can cost one `ChatMashaGPT` call, measured.
+
+    .venv/bin/python benchmarks/bounds.py [--quick]
+
+Each case runs a real call over loopback against `tests/reliability/hostile.py`
+(a server writing raw bytes) and reports the wall time to the error and the peak
+memory traced by `tracemalloc` during the call (the server's payload is built
+before tracing starts). The SSE decoder's linearity is measured alone: the time
+to decode one `data:` line of 20 and 100 MB. Loopback only; `make stress` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
+
+from langchain_mashagpt import ChatMashaGPT, errors  # noqa: E402
+from langchain_mashagpt._decode import SSEDecoder  # noqa: E402
+from tests.reliability.hostile import (  # noqa: E402
+    DONE,
+    Connection,
+    Hostile,
+    chunk,
+    completion,
+    event,
+    gzip_bomb,
+)
+
+MB = 1024 * 1024
+
+
+def measure(
+    name: str, handler: Callable[[Connection], None], call: Callable[[ChatMashaGPT], Any], **kw: Any
+) -> None:
+    server = Hostile(handler)
+    try:
+        model = ChatMashaGPT(api_key="sk-bounds", base_url=server.base_url, max_retries=0, **kw)
+        gc.collect()
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            call(model)
+            outcome = "answered"
+        except errors.MashaGPTError as exc:
+            outcome = type(exc).__name__
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    finally:
+        server.close()
+    print(f"| {name} | {outcome} | {elapsed:.2f} s | {peak / MB:.0f} MiB |")
+
+
+def line_decode(size: int) -> float:
+    decoder = SSEDecoder(max_event_bytes=size + MB)
+    piece = b"x" * (64 * 1024)
+    started = time.perf_counter()
+    decoder.feed(b"data: ")
+    for _ in range(size // len(piece)):
+        decoder.feed(piece)
+    assert decoder.feed(b"\n\n")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (~20 s)")
+    quick = parser.parse_args().quick
+    line = 20 * MB if quick else 100 * MB
+    bomb_size = 128 * MB if quick else 1024 * MB
+
+    print("| case | outcome | time | peak traced memory |")
+    print("|---|---|---|---|")
+
+    def long_line(conn: Connection) -> None:
+        conn.stream([b"data: "] + [b"x" * MB] * (line // MB))
+
+    measure(
+        f"one {line // MB} MB `data:` line (cap 16 MiB)", long_line, lambda m: list(m.stream("hi"))
+    )
+
+    bomb = gzip_bomb(bomb_size)
+
+    def gzip_json(conn: Connection) -> None:
+        conn.reply(200, bomb, headers={"Content-Encoding": "gzip"})
+
+    def gzip_sse(conn: Connection) -> None:
+        conn.reply(200, bomb, "text/event-stream", headers={"Content-Encoding": "gzip"})
+
+    label = f"{len(bomb) / MB:.1f} MB gzip → {bomb_size // MB} MiB"
+    measure(f"{label}, invoke (cap 64 MiB)", gzip_json, lambda m: m.invoke("hi"))
+    measure(f"{label}, stream (cap 64 MiB)", gzip_sse, lambda m: list(m.stream("hi")))
+
+    def keep_alive(conn: Connection) -> None:
+        conn.send(
+            conn.head_of(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        )
+        ping = b": keep-alive\n" * 4096
+        while not conn.stop.is_set():
+            conn.send(b"%x\r\n%s\r\n" % (len(ping), ping))
+
+    measure("endless `: keep-alive` to invoke (cap 64 MiB)", keep_alive, lambda m: m.invoke("hi"))
+
+    count = 30_000 if quick else 300_000
+    many = json.dumps(completion(choices=count)).encode()  # built before tracing
+
+    def choices(conn: Connection) -> None:
+        conn.reply(200, many)
+
+    measure(f"{count} choices for n=1 ({len(many) / MB:.0f} MB)", choices, lambda m: m.invoke("hi"))
+
+    def left_open(conn: Connection) -> None:
+        conn.stream([event(chunk("Hello")), DONE])
+        conn.wait(30)
+
+    measure(
+        "body left open 30 s after [DONE] (timeout 120)", left_open, lambda m: list(m.stream("hi"))
+    )
+
+    def drip(conn: Connection) -> None:
+        conn.send(
+            conn.head_of(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        )
+        while not conn.wait(0.5):
+            conn.send(b"1\r\n \r\n")
+
+    measure("a byte every 0.5 s, deadline=5", drip, lambda m: m.invoke("hi"), deadline=5.0)
+
+    print()
+    for size in (20 * MB, line):
+        print(f"SSE decoder, one {size // MB} MB line in 64 KiB reads: {line_decode(size):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The HTTP clients: which library, and the pooled clients shared by models.
+
+`httpx2` (the maintained continuation of httpx) is used when it imports, else
+`httpx`. Without a client of the user's own, a pooled client is shared by every
+model with the same timeout (sync: one per process; async: one per event loop,
+closed when `asyncio.run` or the loop's runner shuts its async generators down).
+`aclosing_stream` closes an async stream in order, even at loop shutdown.
+Requests themselves are made in `_transport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    try:
+        import httpx2 as httpx
+    except ModuleNotFoundError:  # pragma: no cover - httpx2 comes with langsmith
+        import httpx
+
+__all__ = ["aclosing_stream", "httpx", "shared_async_client", "shared_client"]
+
+_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+_SYNC_CLIENTS: dict[float | None, httpx.Client] = {}
+_ASYNC_CLIENTS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[float | None, tuple[httpx.AsyncClient, Any]]
+] = weakref.WeakKeyDictionary()
+
+
+def shared_client(timeout: float | None) -> httpx.Client:
+    client = _SYNC_CLIENTS.get(timeout)
+    if client is None:
+        client = httpx.Client(timeout=timeout, limits=_LIMITS)
+        _SYNC_CLIENTS[timeout] = client
+        atexit.register(client.close)  # else its idle sockets are left to the GC at exit
+    return client
+
+
+async def _closes_with_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    """Closes `client` when the event loop shuts its async generators down."""
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+async def shared_async_client(timeout: float | None) -> httpx.AsyncClient:
+    per_loop = _ASYNC_CLIENTS.setdefault(asyncio.get_running_loop(), {})
+    entry = per_loop.get(timeout)
+    if entry is None or entry[0].is_closed:
+        client = httpx.AsyncClient(timeout=timeout, limits=_LIMITS)
+        guard = _closes_with_loop(client)
+        await guard.__anext__()  # registered with the loop from now on
+        per_loop[timeout] = entry = (client, guard)
+    return entry[0]
+
+
+class aclosing_stream:
+    """`contextlib.aclosing` for a `Transport.astream`, closed in order even at loop shutdown.
+
+    A stream left open (a consumer that failed or stopped holding it) would be
+    closed by the loop's `shutdown_asyncgens`, which closes every suspended async
+    generator at once — this one and httpx's nested in it — so they fail with
+    "already running" / "generator didn't stop after athrow()". A task watches the
+    stream meanwhile: the runner cancels it before that step, and it then closes
+    the stream, from the outside in. One task per stream, none per chunk.
+    """
+
+    def __init__(self, stream: AsyncGenerator[dict[str, Any], None]) -> None:
+        self.stream = stream
+        self._ended: asyncio.Future[None] | None = None
+
+    async def __aenter__(self) -> AsyncGenerator[dict[str, Any], None]:
+        self._ended = asyncio.get_running_loop().create_future()
+        watcher = asyncio.ensure_future(_close_when_cancelled(self.stream, self._ended))
+        _WATCHERS.add(watcher)
+        watcher.add_done_callback(_WATCHERS.discard)
+        return self.stream
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(None)
+        await self.stream.aclose()
+
+
+_WATCHERS: set[asyncio.Future[None]] = set()
+
+
+async def _close_when_cancelled(
+    stream: AsyncGenerator[dict[str, Any], None], ended: asyncio.Future[None]
+) -> None:
+    try:
+        await ended
+    except asyncio.CancelledError:
+        if not getattr(stream, "ag_running", False):  # else its own task is unwinding it
+            await stream.aclose()
+        raise

@@ -1,0 +1,57 @@
+"""Reading a response's body: its raw reads, and whether reading on would wait.
+
+Duck-typed over the responses of httpx and httpx2; decoding and caps are in
+`_body`, the decisions in `_transport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any, cast
+
+__all__ = ["araws", "encoding", "raws", "read_now"]
+
+
+def encoding(response: Any) -> str:
+    """The `Content-Encoding` still to undo (none once the client has read the body)."""
+    return "" if response.is_stream_consumed else response.headers.get("content-encoding", "")
+
+
+def raws(response: Any) -> Iterator[bytes]:
+    """The raw reads of a body; a body read already (a mock's) in one piece."""
+    if response.is_stream_consumed:
+        return iter([response.content])
+    return cast("Iterator[bytes]", response.iter_raw())
+
+
+async def araws(response: Any) -> AsyncGenerator[bytes, None]:
+    """Async twin of `raws`."""
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    async for raw in response.aiter_raw():
+        yield raw
+
+
+def read_now(response: Any) -> bool:
+    """Whether reading on would not wait: bytes in the socket, or the body's end parsed in.
+
+    After `[DONE]` the body normally ends at once; reading it to its end returns
+    the connection to the pool. A proxy that keeps the body open must not hold
+    the finished answer: then the response is closed instead.
+    """
+    network = response.extensions.get("network_stream")
+    if network is not None and network.get_extra_info("is_readable"):
+        return True
+    stream = response.stream
+    for _ in range(6):  # httpx → httpcore → the HTTP/1.1 connection and its h11 parser
+        h11_state = getattr(stream, "_h11_state", None)
+        if h11_state is not None:
+            buffered = h11_state.trailing_data[0]
+            length = response.headers.get("content-length")
+            if length is not None and length.isdigit():
+                return bool(int(length) - response.num_bytes_downloaded <= len(buffered))
+            return buffered.startswith(b"0\r\n") or b"\n0\r\n" in buffered
+        stream = getattr(stream, "_stream", None) or getattr(stream, "_httpcore_stream", None)
+        stream = getattr(stream, "_connection", stream)
+    return False

@@ -1,0 +1,267 @@
+"""Bounded work and memory, whatever a server on a real socket sends.
+
+Sync and async, a plain request and a stream. The sizes here are scaled down
+(the caps lowered to match) to keep `make test` quick; `make stress` runs the
+full-size cases (`MASHAGPT_STRESS=1`), and `benchmarks/bounds.py` measures them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from langchain_mashagpt import ChatMashaGPT, errors
+from tests.reliability.helpers import answer
+from tests.reliability.hostile import (
+    DONE,
+    Connection,
+    Handler,
+    Hostile,
+    chunk,
+    completion,
+    event,
+    gzip_bomb,
+)
+from tests.unit_tests.helpers import Runner
+
+BASIC = ["invoke", "stream"]
+MB = 1024 * 1024
+STRESS = os.environ.get("MASHAGPT_STRESS") == "1"
+Start = Callable[[Handler], Hostile]
+
+
+def model_on(server: Hostile, **kwargs: Any) -> ChatMashaGPT:
+    kwargs.setdefault("max_retries", 2)
+    kwargs.setdefault("timeout", 5.0)
+    return ChatMashaGPT(api_key="sk-hostile-test", base_url=server.base_url, **kwargs)
+
+
+def answer_with(body: Callable[[Connection], None]) -> Handler:
+    """A handler that answers a stream request with events and others with JSON."""
+
+    def handle(conn: Connection) -> None:
+        body(conn)
+
+    return handle
+
+
+def hello(conn: Connection) -> None:
+    """Hello world, streamed or not, as the request asked."""
+    if conn.payload.get("stream"):
+        conn.stream([event(chunk("Hello")), event(chunk(" world")), DONE])
+        conn.end_chunks()
+    else:
+        conn.reply(200, completion())
+
+
+# ---------------------------------------------------------------- one long line
+
+
+@pytest.mark.parametrize("size", [200 * MB] if STRESS else [6 * MB])
+async def test_a_huge_event_line_is_refused_at_the_cap(
+    run: Runner, hostile: Start, size: int
+) -> None:
+    def handle(conn: Connection) -> None:
+        piece = b"x" * MB
+        conn.stream([b'data: {"choices": "'] + [piece] * (size // MB))
+
+    server = hostile(handle)
+    cap = 100 * MB if STRESS else 2 * MB
+    with pytest.raises(
+        errors.APIResponseValidationError, match="line longer than the limit"
+    ) as info:
+        await answer(run, model_on(server, max_event_bytes=cap), "stream")
+    assert f"limit of {cap} bytes" in str(info.value)
+    assert len(server.requests) == 1  # a 2xx is never sent again
+
+
+# ---------------------------------------------------------------- body caps
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_a_gzip_bomb_is_refused_at_the_cap_after_decompression(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    size = 1024 * MB if STRESS else 32 * MB
+    bomb = gzip_bomb(size)
+
+    def handle(conn: Connection) -> None:
+        kind = "text/event-stream" if conn.payload.get("stream") else "application/json"
+        conn.reply(200, bomb, kind, headers={"Content-Encoding": "gzip"})
+
+    server = hostile(handle)
+    cap = 64 * MB if STRESS else 4 * MB
+    with pytest.raises(errors.APIResponseValidationError, match="larger than the limit"):
+        await answer(run, model_on(server, max_response_bytes=cap), mode)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_a_gzipped_answer_within_the_cap_is_read(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    import gzip
+    import json
+
+    def handle(conn: Connection) -> None:
+        if conn.payload.get("stream"):
+            body = event(chunk("Hello")) + event(chunk(" world")) + DONE
+            kind = "text/event-stream"
+        else:
+            body, kind = json.dumps(completion()).encode(), "application/json"
+        conn.reply(200, gzip.compress(body), kind, headers={"Content-Encoding": "gzip"})
+
+    assert await answer(run, model_on(hostile(handle)), mode) == "Hello world"
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_endless_keep_alives_are_refused_at_the_cap(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    def handle(conn: Connection) -> None:
+        kind = "text/event-stream" if conn.payload.get("stream") else "application/json"
+        conn.send(conn.head_of(200, {"Content-Type": kind, "Transfer-Encoding": "chunked"}))
+        ping = b": keep-alive\n" * 4096
+        while not conn.stop.is_set():
+            conn.send(b"%x\r\n%s\r\n" % (len(ping), ping))
+
+    server = hostile(handle)
+    with pytest.raises(errors.APIResponseValidationError, match="larger than the limit"):
+        await answer(run, model_on(server, max_response_bytes=2 * MB), mode)
+
+
+async def test_more_choices_than_asked_for_are_refused(run: Runner, hostile: Start) -> None:
+    server = hostile(lambda conn: conn.reply(200, completion(choices=3000)))
+    with pytest.raises(errors.APIResponseValidationError, match="3000 choice") as info:
+        await answer(run, model_on(server), "invoke")
+    assert len(str(info.value.body)) <= 2000
+
+
+async def test_a_streamed_choice_beyond_n_is_refused(run: Runner, hostile: Start) -> None:
+    extra = chunk("B")
+    extra["choices"][0]["index"] = 7
+
+    def handle(conn: Connection) -> None:
+        conn.stream([event(chunk("A")), event(extra), DONE])
+        conn.end_chunks()
+
+    with pytest.raises(errors.APIResponseValidationError, match="choice index beyond the n=1"):
+        await answer(run, model_on(hostile(handle)), "stream")
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_a_bad_body_is_kept_only_as_a_bounded_prefix(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    junk = b"<html>" + b"x" * (3 * MB)
+    server = hostile(lambda conn: conn.reply(200, junk, "text/html"))
+    with pytest.raises(errors.APIResponseValidationError) as info:
+        await answer(run, model_on(server), mode)
+    exc = info.value
+    assert len(str(exc.body)) <= 2000
+    assert len(str(exc)) <= 3000
+    assert exc.__context__ is None
+    assert exc.__cause__ is None
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_a_huge_server_message_is_cut_in_the_error_text(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    message = "Bad request: " + "y" * (5 * MB)
+    server = hostile(lambda conn: conn.reply(400, {"error": {"message": message}}))
+    with pytest.raises(errors.BadRequestError) as info:
+        await answer(run, model_on(server), mode)
+    text = str(info.value)
+    assert text.startswith("MashaGPT answered HTTP 400: Bad request: yyy")
+    assert len(text) < 3000
+
+
+# ---------------------------------------------------------------- after [DONE]
+
+
+@pytest.mark.parametrize("mode", ["stream", "streaming_invoke"])
+async def test_a_body_left_open_after_done_does_not_hold_the_answer(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    def handle(conn: Connection) -> None:
+        conn.stream([event(chunk("Hello")), event(chunk(" world")), DONE])
+        conn.wait(5)  # a proxy that keeps the body open
+        conn.end_chunks()
+
+    started = time.monotonic()
+    assert await answer(run, model_on(hostile(handle), timeout=10), mode) == "Hello world"
+    assert time.monotonic() - started < 3
+
+
+# ---------------------------------------------------------------- the deadline
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_a_dripping_server_is_stopped_by_the_deadline(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    def handle(conn: Connection) -> None:
+        stream = conn.payload.get("stream")
+        kind = "text/event-stream" if stream else "application/json"
+        conn.send(conn.head_of(200, {"Content-Type": kind, "Transfer-Encoding": "chunked"}))
+        while not conn.wait(0.1):
+            conn.send(b"1\r\n:\r\n" if stream else b"1\r\n \r\n")
+
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError, match="deadline of 1 s") as info:
+        await answer(run, model_on(hostile(handle), deadline=1.0), mode)
+    assert 0.9 < time.monotonic() - started < 3
+    assert isinstance(info.value, errors.APITimeoutError)
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_the_deadline_covers_retries_and_waits(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    """A server's wait that would end past the deadline is not slept: the error comes now."""
+    busy = {"error": {"message": "busy"}}
+    server = hostile(lambda conn: conn.reply(503, busy, headers={"Retry-After": "0.4"}))
+    started = time.monotonic()
+    with pytest.raises(
+        errors.InternalServerError, match="more than is left of the call's deadline"
+    ) as info:
+        await answer(run, model_on(server, max_retries=10, deadline=1.0), mode)
+    assert time.monotonic() - started < 1.3  # not a 0.4 s sleep into the end of the deadline
+    assert info.value.retry_after == 0.4
+    assert len(server.requests) == 3
+
+
+async def test_a_per_call_deadline_wins_over_the_field(run: Runner, hostile: Start) -> None:
+    def handle(conn: Connection) -> None:
+        conn.wait(3)
+        hello(conn)
+
+    model = model_on(hostile(handle), deadline=None)
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 0\.5 s"):
+        await run.invoke(model, "Hi", deadline=0.5)
+    assert time.monotonic() - started < 2
+
+
+async def test_processing_forever_is_stopped_by_the_deadline_async(hostile: Start) -> None:
+    def handle(conn: Connection) -> None:
+        while not conn.wait(0.1):
+            conn.send(b"HTTP/1.1 102 Processing\r\n\r\n")
+
+    model = model_on(hostile(handle), deadline=1.0)
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError):
+        await model.ainvoke("Hi")
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_a_deadline_that_is_not_reached_changes_nothing(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    assert await answer(run, model_on(hostile(hello), deadline=30), mode) == "Hello world"
