@@ -25,13 +25,13 @@ install: $(STAMP)
 # bytecode ahead for files the demo never imports, and skips installing pip into the venv when
 # the outer pip can install into another interpreter (pip >= 22.3).
 $(DEMO_STAMP): pyproject.toml
-	rm -rf $(DEMO_VENV)
+	rm -rf $(DEMO_VENV) && mkdir $(DEMO_VENV)
+	$(PYTHON) .ci/runtime-deps > $(DEMO_VENV)/requirements.txt
 	if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
 	  $(PYTHON) -m venv --without-pip $(DEMO_VENV) && PIP="$(PYTHON) -m pip --python $(DEMO_PY)"; \
 	else \
 	  $(PYTHON) -m venv $(DEMO_VENV) && PIP="$(DEMO_PY) -m pip"; \
 	fi && \
-	$(PYTHON) .ci/runtime-deps > $(DEMO_VENV)/requirements.txt && \
 	$$PIP install $(PIP_FLAGS) --no-compile -r $(DEMO_VENV)/requirements.txt
 	$(DEMO_PY) -c 'import sys, sysconfig; print(sys.argv[1], file=open(sysconfig.get_path("purelib") + "/langchain_mashagpt_demo.pth", "w"))' "$(CURDIR)"
 	touch $(DEMO_STAMP)
