@@ -43,7 +43,7 @@ SUMMARY = "The user lives in Oslo and likes skiing."
 
 
 def history(words: int) -> list[Any]:
-    """Four earlier messages, the first of them `words` words long, then a question."""
+    """Four earlier messages, the first about `words` words long, then a question."""
     return [
         ("user", "I live in Oslo. " + "I like skiing. " * (words // 3)),
         ("ai", "Noted."),
