@@ -233,7 +233,6 @@ async def _respond(
         if state.refuse_stream_options and isinstance(body, dict) and "stream_options" in body:
             fail("stream_options", "Unrecognized request argument supplied: stream_options")
         chat = parse_request(body, state.known_models)
-        state.deviations.check_request(body)
     except ApiError as exc:
         extra = {"Allow": "POST"} if exc.status == 405 else None
         await exchange.send_json(exc.status, state.deviations.error_body(exc), extra)

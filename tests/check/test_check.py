@@ -60,7 +60,10 @@ def test_the_emulator_passes_every_step(run: Runner, emu: MashaGPTEmulator) -> N
 # field the difference must name.
 DEVIATIONS = {
     "usage_on_finish_chunk": {"stream": "usage chunk: expected the last chunk"},
-    "refuse_stream_options": {"stream": "seen 400 (Unrecognized request argument"},
+    "refuse_stream_options": {
+        "stream": "seen 400 (Unrecognized request argument supplied: stream_options), "
+        "resent without stream_options"
+    },
     "no_stream_energy": {"stream": "stream usage energy: expected prompt_energy"},
     "tool_calls_stream": {"function-forced": "delta.tool_calls"},
     "detail_error_body": {
@@ -72,7 +75,7 @@ DEVIATIONS = {
 
 @pytest.mark.parametrize("deviation", list(DEVIATIONS))
 def test_each_deviation_is_reported_as_differs(run: Runner, deviation: str) -> None:
-    with MashaGPTEmulator(deviations=Deviations(**{deviation: True})) as deviating:
+    with _deviating(deviation) as deviating:
         result = run(target=deviating)
 
     expected = DEVIATIONS[deviation]
@@ -85,8 +88,16 @@ def test_each_deviation_is_reported_as_differs(run: Runner, deviation: str) -> N
     assert len(result.outcomes) == len(steps())  # no crash, no stop
 
 
-def test_every_deviation_field_is_covered() -> None:
-    assert set(DEVIATIONS) == {f.name for f in dataclasses.fields(Deviations)}
+def _deviating(deviation: str) -> MashaGPTEmulator:
+    """The emulator playing one deviation: a `Deviations` flag, or the emulator's own option."""
+    if deviation == "refuse_stream_options":
+        return MashaGPTEmulator(refuse_stream_options=True)
+    return MashaGPTEmulator(deviations=Deviations(**{deviation: True}))
+
+
+def test_every_deviation_is_covered() -> None:
+    flags = {f.name for f in dataclasses.fields(Deviations)}
+    assert set(DEVIATIONS) == flags | {"refuse_stream_options"}
 
 
 def test_a_rate_limit_fails_its_step_without_a_retry(run: Runner, emu: MashaGPTEmulator) -> None:
