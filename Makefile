@@ -1,6 +1,6 @@
 # Each target sets up what it needs, so a fresh clone needs only `make demo` or `make test`.
 #   .venv       everything: the package editable, tests, lint, docs, build tools (make test, lint…)
-#   .venv-demo  the package and its runtime dependencies only (make demo)
+#   .venv-demo  the package (the clone on its path) and its runtime dependencies only (make demo)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -19,17 +19,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The demo's environment skips pip's own install into the venv (seconds) when the outer pip can
-# install into another interpreter (pip >= 22.3), and bytecode compiling of files it never runs.
+# The demo's environment gets what running the package takes and nothing else: the runtime
+# dependencies listed in pyproject.toml, and the clone on its path through a .pth file, as an
+# editable install does (so no build backend is installed and run). It skips compiling
+# bytecode ahead for files the demo never imports, and skips installing pip into the venv when
+# the outer pip can install into another interpreter (pip >= 22.3).
 $(DEMO_STAMP): pyproject.toml
 	rm -rf $(DEMO_VENV)
 	if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
-	  $(PYTHON) -m venv --without-pip $(DEMO_VENV) && \
-	  $(PYTHON) -m pip --python $(DEMO_PY) install $(PIP_FLAGS) --no-compile -e . ; \
+	  $(PYTHON) -m venv --without-pip $(DEMO_VENV) && PIP="$(PYTHON) -m pip --python $(DEMO_PY)"; \
 	else \
-	  $(PYTHON) -m venv $(DEMO_VENV) && \
-	  $(DEMO_PY) -m pip install $(PIP_FLAGS) --no-compile -e . ; \
-	fi
+	  $(PYTHON) -m venv $(DEMO_VENV) && PIP="$(DEMO_PY) -m pip"; \
+	fi && \
+	$(PYTHON) .ci/runtime-deps > $(DEMO_VENV)/requirements.txt && \
+	$$PIP install $(PIP_FLAGS) --no-compile -r $(DEMO_VENV)/requirements.txt
+	$(DEMO_PY) -c 'import sys, sysconfig; print(sys.argv[1], file=open(sysconfig.get_path("purelib") + "/langchain_mashagpt_demo.pth", "w"))' "$(CURDIR)"
 	touch $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)
@@ -44,6 +48,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m mypy --python-version 3.14
 
 format: $(STAMP)
 	$(PY) -m ruff format .

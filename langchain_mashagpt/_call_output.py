@@ -118,7 +118,7 @@ def call_fields(plan: CallPlan, wire_name: str, raw: str) -> tuple[str, dict[str
 class CallStream:
     """Collects one stream's `delta.function_call` pieces; see the module docstring."""
 
-    __slots__ = ("_args", "_id", "_name", "_plan")
+    __slots__ = ("_args", "_id", "_name", "_plan", "_seen")
 
     def __init__(self, plan: CallPlan) -> None:
         """Prepare for the calls of a request whose answers `plan` reads."""
@@ -126,6 +126,7 @@ class CallStream:
         self._name = ""
         self._args = ""
         self._id: str | None = None  # set once the call streams live
+        self._seen = False  # a `function_call` arrived, even an empty one
 
     def piece(self, call: dict[str, Any]) -> dict[str, Any]:
         """Chunk fields to send now for one `delta.function_call` piece (maybe none).
@@ -135,6 +136,7 @@ class CallStream:
         name; a call the plan `holds` is not shown until it ends.
         """
         name, args = call.get("name") or "", call.get("arguments") or ""
+        self._seen = True
         self._args += args
         if self._id is not None:
             if not args:
@@ -157,11 +159,12 @@ class CallStream:
 
     def finish(self) -> tuple[str, dict[str, Any]]:
         """Text and chunk fields that end the call when the choice ends (empty if none)."""
-        if not (self._name or self._args):
+        if not self._seen:
             return "", {}
         name, raw, live = self._name, self._args, self._id is not None
         self._name = self._args = ""
         self._id = None
+        self._seen = False
         if live:  # the pieces went out: only an invalid call needs its mark
             outcomes = self._plan.decode(name, raw)
             valid = all(isinstance(o, ValidCall) for o in outcomes)

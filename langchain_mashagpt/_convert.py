@@ -23,6 +23,7 @@ from langchain_mashagpt._calls import CallPlan
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
+from langchain_mashagpt._response_format import apply_response_format
 from langchain_mashagpt._tools import apply_openai_tools
 from langchain_mashagpt._wire import FunctionCall, Message
 
@@ -48,16 +49,10 @@ _RANGES = {
     "presence_penalty": (-2, 2),
     "frequency_penalty": (-2, 2),
 }
-_UNSUPPORTED = {
-    "response_format": "use model.with_structured_output(schema)",
-}
 
 
 def check_params(params: Mapping[str, Any]) -> None:
     """Raise `ValueError` for a request parameter the API would refuse."""
-    for key, hint in _UNSUPPORTED.items():
-        if key in params:
-            raise ValueError(f"The MashaGPT API has no `{key}` parameter: {hint}.")
     for key, (low, high) in _RANGES.items():
         value = params.get(key)
         if value is not None and (
@@ -115,13 +110,15 @@ def build_payload(
         del payload["stop"]
     check_params(payload)
     apply_openai_tools(payload)
+    text_function = apply_response_format(payload)
     user_names = rename_functions(payload)
     payload["messages"] = messages_to_wire(messages)
     if stream:
         payload["stream"] = True
         if stream_usage:
             payload["stream_options"] = {"include_usage": True}
-    return Request(payload, CallPlan.of(payload, user_names))
+    text_wire_name = wire_name(text_function) if text_function is not None else None
+    return Request(payload, CallPlan.of(payload, user_names, text_wire_name))
 
 
 def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:

@@ -10,13 +10,14 @@ file names the source of every figure. No I/O after the first lookup.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any, cast
 
 from langchain_core.language_models import ModelProfile
 
-__all__ = ["profile_for"]
+__all__ = ["carried_over", "profile_for"]
 
 _SEPARATORS = "-.:@_"
 
@@ -55,3 +56,22 @@ def profile_for(model: str) -> ModelProfile:
     fields = {**_table()["common"], **_entry(model)}
     fields.pop("source")
     return cast("ModelProfile", fields)
+
+
+@cache
+def _table_profiles() -> tuple[dict[str, Any], ...]:
+    entries = [_table()["unknown"], *_table()["models"].values()]
+    return tuple(
+        {k: v for k, v in {**_table()["common"], **e}.items() if k != "source"} for e in entries
+    )
+
+
+def carried_over(profile: object, model: str) -> bool:
+    """Whether `profile` is the table's profile of another model, not one of `model`.
+
+    `configurable_fields` and copies build a new model from the old one's
+    fields, its looked-up profile included; for another model id it is stale.
+    """
+    if not isinstance(profile, Mapping) or profile == profile_for(model):
+        return False
+    return any(profile == p for p in _table_profiles())

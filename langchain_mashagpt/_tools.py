@@ -119,7 +119,7 @@ def function_call_for(
             "several tool calls at once (parallel_tool_calls=True): rename it."
         )
     if tool_choice is None or tool_choice == "auto" or tool_choice is False:
-        if parallel:
+        if parallel and functions:  # no tools, nothing to batch
             return [*functions, batch_function(functions, with_schemas=False)], "auto"
         return functions, "auto"
     if tool_choice == "none":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Any
 
@@ -22,7 +22,7 @@ from typing_extensions import Self
 
 from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert import Request, build_payload, check_params
-from langchain_mashagpt._profiles import profile_for
+from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._secrets import hide_key
 from langchain_mashagpt._settings import (
     call_params,
@@ -231,9 +231,14 @@ class ChatMashaGPT(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _init_arguments(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            return init_arguments(hide_key(values), cls.model_fields)
-        return values  # pragma: no cover - pydantic passes keyword arguments as a dict
+        if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
+            return values
+        values = init_arguments(hide_key(values), cls.model_fields)
+        if carried_over(
+            values.get("profile"), values.get("model", cls.model_fields["model"].default)
+        ):
+            del values["profile"]  # looked up for another model: look it up again
+        return values
 
     @field_validator("timeout")
     @classmethod
@@ -258,6 +263,13 @@ class ChatMashaGPT(BaseChatModel):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         return profile_for(self.model)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; a new `model` in `update` gets its own profile, unless one was set."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update and "model" in update and carried_over(copy.profile, copy.model):
+            copy.profile = profile_for(copy.model)
+        return copy
 
     @property
     def _llm_type(self) -> str:

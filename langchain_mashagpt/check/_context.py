@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from langchain_mashagpt._json import loads
 from langchain_mashagpt.chat_models import ChatMashaGPT
-from langchain_mashagpt.check._shapes import Difference, decode_stream, shape
+from langchain_mashagpt.check._shapes import Difference, decode_stream, error_message, loads, shape
 from langchain_mashagpt.check._tap import Exchange, Tap
 from langchain_mashagpt.errors import (
     APIConnectionError,
@@ -27,7 +26,6 @@ from langchain_mashagpt.errors import (
     InsufficientBalanceError,
     MashaGPTError,
     NotFoundError,
-    error_payload,
 )
 
 __all__ = ["MAX_TOKENS", "Context", "ModelMissing", "Stopped", "Unavailable", "energy_of"]
@@ -116,7 +114,7 @@ class Context:
                 raise Unavailable(str(exc)) from exc
             if status < 300:
                 return None, [Difference("ChatMashaGPT", "an answer", _name(exc))]
-            message = error_payload(self.answer())[0] or shape(self.answer())
+            message = error_message(self.answer()) or shape(self.answer())
             return None, [
                 Difference("HTTP status", "200", f"{status} ({message[:120]})"),
                 Difference("ChatMashaGPT", "an answer", type(exc).__name__),

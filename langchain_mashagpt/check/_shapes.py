@@ -7,10 +7,11 @@ empty list means the answer has the shape the package was written for.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._decode import SSEDecoder, loads
+from langchain_mashagpt._decode import SSEDecoder
 
 __all__ = [
     "ENERGY_FIELDS",
@@ -20,7 +21,9 @@ __all__ = [
     "completion_differences",
     "decode_stream",
     "error_differences",
+    "error_message",
     "function_call_stream_differences",
+    "loads",
     "shape",
     "stream_differences",
     "usage_differences",
@@ -31,6 +34,20 @@ TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 ENERGY_FIELDS = ("prompt_energy", "completion_energy", "total_energy")
 _DELTA_KEYS = frozenset({"role", "content", "function_call"})
 _DONE = "[DONE]"
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON; raises `ValueError` on malformed input (UTF-8 errors included)."""
+    return json.loads(data)
+
+
+def error_message(body: Any) -> str | None:
+    """The `error.message` of an OpenAI-style error body (or a bare `error` string)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        message = error.get("message")
+        return str(message) if message is not None else None
+    return error if isinstance(error, str) else None
 
 
 class Difference(NamedTuple):

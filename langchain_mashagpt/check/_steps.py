@@ -7,6 +7,7 @@ package made of it. It returns the differences; an empty list is "ok".
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,11 +24,14 @@ from langchain_mashagpt.check._shapes import (
     completion_differences,
     decode_stream,
     error_differences,
+    error_message,
     function_call_stream_differences,
+    loads,
     shape,
     stream_differences,
     usage_differences,
 )
+from langchain_mashagpt.check._tap import Exchange
 from langchain_mashagpt.errors import (
     AuthenticationError,
     BadRequestError,
@@ -123,12 +127,28 @@ def _stream(
             total = chunk if total is None else total + chunk
         return total
 
+    start = len(ctx.tap.exchanges)
     message, found = ctx.call(collect)
+    found = _resent(ctx.tap.exchanges[start:]) + found
     if ctx.last.status < 300:
         chunks, done = decode_stream(bytes(ctx.last.body))
         usage = "stream_options" in ctx.request()
         found += stream_differences(chunks, done, usage=usage)
     return message, found
+
+
+def _resent(exchanges: list[Exchange]) -> list[Difference]:
+    """A request refused and sent again changed (the package's `stream_options` fallback)."""
+    found = []
+    for refused, again in itertools.pairwise(exchanges):
+        dropped = sorted(set(loads(refused.request)) - set(loads(again.request)))
+        try:
+            message = error_message(loads(bytes(refused.body)))
+        except ValueError:
+            message = bytes(refused.body[:80]).decode("utf-8", "replace")
+        seen = f"{refused.status} ({message or 'no message'}), resent without {', '.join(dropped)}"
+        found.append(Difference("HTTP status", "200", seen))
+    return found
 
 
 def stream_with_usage(ctx: Context) -> list[Difference]:

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from langchain_mashagpt.check import STEPS, run_check, steps
-from langchain_mashagpt.check._steps import BAD_KEY
+from langchain_mashagpt.check._steps import BAD_KEY, _resent
+from langchain_mashagpt.check._tap import Exchange
 from langchain_mashagpt.testing import Deviations, MashaGPTEmulator, Reply
 from tests.check.conftest import KEY_LIKE_SECRET, Runner
 
@@ -294,3 +295,22 @@ def test_a_call_of_another_function_differs(
 
     assert outcome.status == "differs"
     assert str(outcome.differences[0]) == expected
+
+
+def test_a_request_resent_without_a_field_is_reported() -> None:
+    """The package's fallback: a 400 naming `stream_options`, then the stream without it."""
+    first = b'{"model":"m","stream":true,"stream_options":{"include_usage":true}}'
+    refusal = b'{"error":{"message":"Unrecognized request argument supplied: stream_options"}}'
+    again = Exchange(b'{"model":"m","stream":true}', 200, "text/event-stream")
+    assert [
+        str(d)
+        for d in _resent([Exchange(first, 400, "application/json", bytearray(refusal)), again])
+    ] == [
+        "HTTP status: expected 200, seen 400 (Unrecognized request argument supplied: "
+        "stream_options), resent without stream_options"
+    ]
+    garbled = Exchange(first, 400, "text/plain", bytearray(b"Bad Request"))
+    assert str(_resent([garbled, again])[0]).endswith(
+        "seen 400 (Bad Request), resent without stream_options"
+    )
+    assert _resent([again]) == []

@@ -171,3 +171,22 @@ def test_without_any_standard_input_it_refuses(
     assert main([], ask=_never_asked) == 2
     assert "pass --yes to run" in capsys.readouterr().err
     assert live.requests == []
+
+
+def test_a_replay_shows_the_same_lines_the_recording_showed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deviations = Deviations(usage_on_finish_chunk=True, tool_calls_stream=True)
+    with MashaGPTEmulator(deviations=deviations) as deviating:
+        monkeypatch.setenv("MASHAGPT_API_KEY", deviating.api_key)
+        assert main(["--yes", "--base-url", deviating.base_url, "--record", str(tmp_path)]) == 1
+    recorded = capsys.readouterr().out.splitlines()
+
+    assert main(["--replay", str(tmp_path)]) == 1
+    replayed = capsys.readouterr().out.splitlines()
+
+    def steps_of(lines: list[str]) -> list[str]:
+        return [line for line in lines if line.startswith(("ok ", "differs ", "failed "))]
+
+    assert steps_of(replayed) == steps_of(recorded)
+    assert sum(line.startswith("differs ") for line in steps_of(replayed)) == 2

@@ -12,6 +12,7 @@ from langchain_mashagpt.check._shapes import (
     completion_differences,
     decode_stream,
     error_differences,
+    error_message,
     function_call_stream_differences,
     shape,
     stream_differences,
@@ -239,3 +240,17 @@ def test_a_streamed_function_call_joins_its_pieces(pieces: list[Any], expected: 
 )
 def test_error_bodies(status: int, body: bytes, expected: list[str]) -> None:
     assert fields(error_differences(status, body, (400, 422))) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"error": {"message": "bad"}}, "bad"),
+        ({"error": {"message": None}}, None),
+        ({"error": "bad"}, "bad"),
+        ({"detail": "bad"}, None),
+        ("bad", None),
+    ],
+)
+def test_error_message(body: Any, expected: str | None) -> None:
+    assert error_message(body) == expected

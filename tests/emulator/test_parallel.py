@@ -180,3 +180,19 @@ def test_a_batch_function_without_an_enum_is_called_from_its_own_schema(api: Api
 )
 def test_no_enumeration_is_one_subject(text: str) -> None:
     assert split_subjects(text) == [text]
+
+
+def test_a_broken_batch_call_in_the_history_is_answered_from_its_result(api: Api) -> None:
+    text = "Weather in Moscow and Paris?"
+    broken = {
+        "role": "assistant",
+        "content": None,
+        "function_call": {"name": "multi_tool_use_parallel", "arguments": "{not json"},
+    }
+    result = {"role": "function", "name": "multi_tool_use_parallel", "content": "error: bad"}
+    message = ask(api, [*user(text), broken, result], functions=[WEATHER])
+    # it counts as no call of get_weather, so no call follows it: the error is reported
+    assert message["content"] == (
+        "The function multi_tool_use_parallel failed: error: bad Please check the "
+        "arguments and try again."
+    )

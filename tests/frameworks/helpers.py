@@ -10,7 +10,6 @@ client's business), and an assistant's empty `content` is None.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,20 +47,13 @@ class Mode:
         """The output, or the last streamed chunk (a stream of whole values)."""
         return (await self.run(runnable, input, **kwargs))[-1]
 
-    async def message(self, runnable: Any, input: Any, **kwargs: Any) -> AIMessageChunk | Any:
-        """The output, or the streamed message chunks added up."""
-        chunks = await self.run(runnable, input, **kwargs)
-        if not self.streams:
-            return chunks[0]
-        assert len(chunks) > 1, "a streamed answer came in one piece"
-        return merge(chunks)
-
     async def graph(self, graph: Any, input: Any, **kwargs: Any) -> dict[str, Any]:
         """A LangGraph graph's final state; streamed, also check its token stream.
 
         Streamed modes stream `["messages", "values"]`, so the chat model inside
         streams (LangGraph asks for tokens only then); the tokens of each AI
-        message must add up to that message in the final state.
+        message must add up to that message (text and tool calls) in the final
+        state, and the last answer must have been streamed.
         """
         if not self.streams:
             state: dict[str, Any] = (await self.run(graph, input, **kwargs))[0]
@@ -74,11 +66,20 @@ class Mode:
                 tokens.setdefault(str(data[0].id), []).append(data[0])
         final: dict[str, Any] = values[-1]
         streamed = {key: merge(parts) for key, parts in tokens.items()}
-        for message in final.get("messages", []):
+        messages = final.get("messages", [])
+        if messages and messages[-1].type == "ai":
+            assert str(messages[-1].id) in streamed, "the last answer was not streamed"
+        for message in messages:
             if message.type == "ai" and str(message.id) in streamed:
-                assert streamed[str(message.id)].content == message.content
+                chunk = streamed[str(message.id)]
+                assert chunk.content == message.content
+                assert _calls(chunk) == _calls(message)
         assert streamed, "nothing was streamed"
         return final
+
+
+def _calls(message: Any) -> list[tuple[str, Any]]:
+    return [(call["name"], call["args"]) for call in message.tool_calls]
 
 
 def _nonempty(chunks: list[Any]) -> list[Any]:
@@ -92,13 +93,6 @@ def merge(chunks: list[Any]) -> Any:
     for chunk in chunks[1:]:
         total = total + chunk
     return total
-
-
-async def collect(stream: Iterator[Any] | AsyncIterator[Any]) -> list[Any]:
-    """Drain a sync or async iterator."""
-    if isinstance(stream, AsyncIterator):
-        return [chunk async for chunk in stream]
-    return list(stream)
 
 
 # -- what went out ----------------------------------------------------------------

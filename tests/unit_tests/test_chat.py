@@ -182,7 +182,7 @@ async def test_stop_as_invoke_argument(run: Runner, server: MockServer) -> None:
         ({"stop": [1]}, "stop"),
         ({"logit_bias": {"1": 101}}, "logit_bias"),
         ({"tool_choice": "any"}, "no tools are bound"),
-        ({"response_format": {"type": "json_object"}}, "with_structured_output"),
+        ({"response_format": {"type": "xml"}}, "is not understood"),
     ],
 )
 async def test_bad_parameters_fail_before_sending(

@@ -425,8 +425,9 @@ def test_any_batch_answer_streams_exactly_as_invoked(arguments: str, cuts: list[
     total = merge(list(bound.stream("go")))
     invoked = bound.invoke("go")
     assert without_ids(total) == without_ids(invoked)
-    assert [c["name"] for c in total.invalid_tool_calls] == [
-        c["name"] for c in invoked.invalid_tool_calls
+    # names and args; the error text cannot ride on a chunk (LangChain's merge sets None)
+    assert [(c["name"], c["args"]) for c in total.invalid_tool_calls] == [
+        (c["name"], c["args"]) for c in invoked.invalid_tool_calls
     ]
     outcomes = len(invoked.tool_calls) + len(invoked.invalid_tool_calls)
     uses = decode_batch(arguments, frozenset({"get_weather", "get_time"}))
@@ -465,3 +466,31 @@ async def test_tool_names_the_api_refuses_go_as_wire_names_in_the_batch(
     assert [m.get("name") or m.get("function_call", {}).get("name") for m in history[1:]] == [
         wire
     ] * 4
+
+
+def test_rename_recipients_leaves_a_foreign_function_alone() -> None:
+    from langchain_mashagpt._parallel import rename_recipients
+
+    own = {"type": "object", "properties": {"tool_uses": {"type": "string"}}}
+    assert rename_recipients(own, str.upper) == own
+    lean = batch_function([WEATHER], with_schemas=False)["parameters"]
+    renamed = rename_recipients(lean, str.upper)
+    assert renamed["properties"]["tool_uses"]["items"]["properties"]["recipient_name"] == {
+        "type": "string",
+        "enum": ["GET_WEATHER"],
+    }
+    assert lean["properties"]["tool_uses"]["items"]["properties"]["recipient_name"]["enum"] == [
+        "get_weather"
+    ]  # a copy: the bound definition is not changed
+
+
+async def test_parallel_without_tools_sends_no_batch_function(
+    server: MockServer, run: Runner
+) -> None:
+    server.json(completion("ok"))
+    await run.invoke(server.model(), "hi", parallel_tool_calls=True)
+    await run.invoke(server.model(parallel_tool_calls=True).bind_tools([]), "hi")
+    assert [("functions" in body, "function_call" in body) for body in server.bodies] == [
+        (False, False),
+        (False, False),
+    ]

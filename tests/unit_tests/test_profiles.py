@@ -98,3 +98,30 @@ def test_each_model_gets_its_own_copy() -> None:
     first.profile["max_input_tokens"] = 1
     assert ChatMashaGPT(api_key="k").profile == profile_for("gpt-4o-mini")
     assert profile_for("gpt-4o-mini")["max_input_tokens"] == 128_000
+
+
+def test_configurable_model_gets_the_profile_of_the_model_chosen() -> None:
+    from langchain_core.runnables import ConfigurableField
+
+    switchable = ChatMashaGPT(api_key="k").configurable_fields(model=ConfigurableField(id="model"))
+    chosen, _ = switchable._prepare({"configurable": {"model": "gpt-4"}})
+    assert chosen.model == "gpt-4"
+    assert chosen.profile == profile_for("gpt-4")
+
+
+def test_a_copy_with_another_model_gets_that_models_profile() -> None:
+    copy = ChatMashaGPT(api_key="k").model_copy(update={"model": "claude-3-opus"})
+    assert copy.profile == profile_for("claude-3-opus")
+    same = ChatMashaGPT(api_key="k").model_copy(update={"temperature": 0})
+    assert same.profile == profile_for("gpt-4o-mini")
+
+
+def test_a_users_profile_survives_copies_and_configuration() -> None:
+    from langchain_core.runnables import ConfigurableField
+
+    mine: ModelProfile = {"max_input_tokens": 5_000}
+    model = ChatMashaGPT(api_key="k", profile=mine)
+    assert model.model_copy(update={"model": "claude-3-opus"}).profile == mine
+    switchable = model.configurable_fields(model=ConfigurableField(id="model"))
+    chosen, _ = switchable._prepare({"configurable": {"model": "gpt-4"}})
+    assert chosen.profile == mine
