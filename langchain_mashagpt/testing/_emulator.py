@@ -54,7 +54,6 @@ class MashaGPTEmulator:
         known_models: Collection[str] | None = KNOWN_MODELS,
         chunk_delay: float = 0.0,
         deviations: Deviations | None = None,
-        refuse_stream_options: bool = False,
     ) -> None:
         """Configure the emulator; `start()` (or `with`) runs it.
 
@@ -67,9 +66,6 @@ class MashaGPTEmulator:
             chunk_delay: Seconds to wait between streamed chunks.
             deviations: Ways to differ from the API page (see `Deviations`);
                 none by default.
-            refuse_stream_options: Answer a request carrying `stream_options` (which
-                the API's page does not list) with a 400 naming the field, as a
-                strict OpenAI-compatible gateway may.
         """
         self.api_key = api_key
         self.host = host
@@ -79,7 +75,6 @@ class MashaGPTEmulator:
             api_key, None if known_models is None else frozenset(known_models), chunk_delay
         )
         self._state.deviations = deviations or Deviations()
-        self._state.refuse_stream_options = refuse_stream_options
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from langchain_mashagpt.testing._errors import fail
 from langchain_mashagpt.testing._model import answer
 from langchain_mashagpt.testing._render import (
     completion_body,
@@ -230,8 +229,6 @@ async def _respond(
             )
         if decode_error is not None:
             raise decode_error
-        if state.refuse_stream_options and isinstance(body, dict) and "stream_options" in body:
-            fail("stream_options", "Unrecognized request argument supplied: stream_options")
         chat = parse_request(body, state.known_models)
     except ApiError as exc:
         extra = {"Allow": "POST"} if exc.status == 405 else None

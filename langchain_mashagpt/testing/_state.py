@@ -47,7 +47,6 @@ class State:
         self.api_key = api_key
         self.known_models = known_models
         self.chunk_delay = chunk_delay
-        self.refuse_stream_options = False
         self.lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self.replies: deque[Reply] = deque()

@@ -13,7 +13,7 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from langchain_mashagpt import ChatMashaGPT, errors, get_mashagpt_callback
-from langchain_mashagpt.testing import MashaGPTEmulator
+from langchain_mashagpt.testing import Deviations, MashaGPTEmulator
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Handler, Hostile, chunk, completion, event
 from tests.unit_tests.helpers import Runner, merge
@@ -173,7 +173,7 @@ async def test_a_retry_after_date_that_overflows_falls_back_to_backoff(
 async def test_a_refused_stream_options_is_dropped_once_and_remembered(
     run: Runner, mode: str
 ) -> None:
-    with MashaGPTEmulator(refuse_stream_options=True) as emu:
+    with MashaGPTEmulator(deviations=Deviations(refuse_stream_options=True)) as emu:
         model = model_on(emu)
         assert await answer(run, model, mode)
         assert await answer(run, model, mode)
