@@ -168,10 +168,9 @@ class CallStream:
         if live:  # the pieces went out: only an invalid call needs its mark
             outcomes = self._plan.decode(name, raw)
             valid = all(isinstance(o, ValidCall) for o in outcomes)
-            if valid:  # blank arguments mean `{}`, which langchain-core reads only as such
-                mark = "" if raw.strip() else "{}"
-            else:
-                mark = invalid_args(raw)[len(raw) :]
+            # Blank arguments mean `{}`, which langchain-core's parser reads only as such.
+            blank = "" if raw.strip() else "{}"
+            mark = blank if valid else invalid_args(raw)[len(raw) :]
             return "", {"tool_call_chunks": [tool_call_chunk(args=mark, index=0)]} if mark else {}
         text, whole = call_fields(self._plan, name, raw)
         chunks = [

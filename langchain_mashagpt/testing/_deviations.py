@@ -10,7 +10,6 @@ with MashaGPTEmulator(deviations=Deviations(usage_on_finish_chunk=True)) as emu:
 Each flag bends one thing the package assumes, the way an OpenAI-compatible
 gateway might; `mashagpt-check` must report each as "differs", never crash.
 All are off by default: the emulator then speaks the API page strictly.
-(A service that refuses `stream_options` is `MashaGPTEmulator(refuse_stream_options=True)`.)
 The functions here are pure: the server calls them on what it would send.
 """
 
@@ -33,6 +32,8 @@ class Deviations:
     Attributes:
         usage_on_finish_chunk: A stream's usage rides on the chunk that ends
             the choice instead of on a last chunk with `choices: []`.
+        refuse_stream_options: A request with `stream_options` is refused with
+            a 400 whose `param` is `stream_options`.
         no_stream_energy: A stream's usage has token counts but no energy.
         tool_calls_stream: A streamed function call comes as OpenAI's
             `delta.tool_calls` list instead of `delta.function_call` pieces.
@@ -41,9 +42,23 @@ class Deviations:
     """
 
     usage_on_finish_chunk: bool = False
+    refuse_stream_options: bool = False
     no_stream_energy: bool = False
     tool_calls_stream: bool = False
     detail_error_body: bool = False
+
+    def check_request(self, body: Any) -> None:
+        """Refuse a valid request the deviating service would not take.
+
+        Raises:
+            ApiError: `refuse_stream_options` is on and the body has `stream_options`.
+        """
+        if self.refuse_stream_options and isinstance(body, dict) and "stream_options" in body:
+            raise ApiError(
+                400,
+                "Unrecognized request argument supplied: stream_options",
+                param="stream_options",
+            )
 
     def error_body(self, error: ApiError) -> dict[str, Any]:
         """The JSON body of an error answer."""

@@ -230,6 +230,7 @@ async def _respond(
         if decode_error is not None:
             raise decode_error
         chat = parse_request(body, state.known_models)
+        state.deviations.check_request(body)
     except ApiError as exc:
         extra = {"Allow": "POST"} if exc.status == 405 else None
         await exchange.send_json(exc.status, state.deviations.error_body(exc), extra)

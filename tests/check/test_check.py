@@ -89,15 +89,13 @@ def test_each_deviation_is_reported_as_differs(run: Runner, deviation: str) -> N
 
 
 def _deviating(deviation: str) -> MashaGPTEmulator:
-    """The emulator playing one deviation: a `Deviations` flag, or the emulator's own option."""
-    if deviation == "refuse_stream_options":
-        return MashaGPTEmulator(refuse_stream_options=True)
+    """The emulator playing one `Deviations` flag."""
     return MashaGPTEmulator(deviations=Deviations(**{deviation: True}))
 
 
 def test_every_deviation_is_covered() -> None:
     flags = {f.name for f in dataclasses.fields(Deviations)}
-    assert set(DEVIATIONS) == flags | {"refuse_stream_options"}
+    assert set(DEVIATIONS) == flags
 
 
 def test_a_rate_limit_fails_its_step_without_a_retry(run: Runner, emu: MashaGPTEmulator) -> None:
