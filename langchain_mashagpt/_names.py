@@ -26,7 +26,7 @@ import re
 import unicodedata
 from typing import Any
 
-from langchain_mashagpt._parallel import BATCH_NAME, rename_recipients
+from langchain_mashagpt._parallel import BATCH_NAME, batch_tools, rename_recipients
 from langchain_mashagpt._tools import DISPATCHER_NAME
 
 __all__ = ["author_name", "is_wire_safe", "rename_functions", "wire_name"]
@@ -104,11 +104,14 @@ def rename_functions(payload: dict[str, Any]) -> dict[str, str]:
         function = {**function, "name": rename(function.get("name") or "")}
         properties = (function.get("parameters") or {}).get("properties")
         if function["name"] == DISPATCHER_NAME and isinstance(properties, dict):
+            function["description"] = _listing(function.get("description"), properties, rename)
             function["parameters"] = {
                 **function["parameters"],
                 "properties": {rename(k): v for k, v in properties.items()},
             }
         if function["name"] == BATCH_NAME and isinstance(function.get("parameters"), dict):
+            tools = batch_tools({"functions": [function]})
+            function["description"] = _listing(function.get("description"), tools, rename)
             function["parameters"] = rename_recipients(function["parameters"], rename)
         functions.append(function)
     if functions:
@@ -117,3 +120,20 @@ def rename_functions(payload: dict[str, Any]) -> dict[str, str]:
     if isinstance(forced, dict) and isinstance(forced.get("name"), str):
         payload["function_call"] = {**forced, "name": wire_name(forced["name"])}
     return {wire: name for wire, name in renamed.items() if wire != name}
+
+
+def _listing(description: Any, tools: Any, rename: Any) -> Any:
+    """A wrapper function's description with its `- tool: …` lines naming wire names.
+
+    The dispatcher and the batch function list their tools one per line; the
+    model must copy the name it finds there, so it has to be the one on the wire.
+    Only lines naming one of `tools` change, never the tools' own descriptions.
+    """
+    if not isinstance(description, str):
+        return description
+    lines = description.split("\n")
+    for k, line in enumerate(lines):
+        name, sep, rest = line[2:].partition(": ")
+        if line.startswith("- ") and name in tools:
+            lines[k] = f"- {rename(name)}{sep}{rest}"
+    return "\n".join(lines)

@@ -162,3 +162,37 @@ def test_two_names_sharing_a_wire_name_are_refused(server: MockServer) -> None:
     with pytest.raises(ValueError, match="rename one of them"):
         bound.invoke("x")
     assert server.requests == []
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["dispatcher", "batch"])
+def test_a_wrapper_functions_tool_list_names_the_wire_names(parallel: bool) -> None:
+    """The model copies a tool's name from the wrapper's description: it must be the wire one."""
+    from langchain_core.messages import HumanMessage
+    from langchain_core.tools import tool
+
+    from langchain_mashagpt import ChatMashaGPT
+    from langchain_mashagpt._convert import build_payload
+
+    @tool("weather.get")
+    def weather(city: str) -> str:
+        """Weather in a city.
+        - city: keep this line of the tool's own description as it is"""
+        return city
+
+    @tool("погода")
+    def pogoda(city: str) -> str:
+        """Погода в городе."""
+        return city
+
+    bound = ChatMashaGPT(api_key="k").bind_tools(
+        [weather, pogoda], tool_choice="any", parallel_tool_calls=parallel
+    )
+    request = build_payload([HumanMessage("hi")], {"model": "m", **bound.kwargs}, stream=False)  # type: ignore[attr-defined]
+    (wrapper,) = request.payload["functions"]
+    listed = [line for line in wrapper["description"].split("\n") if line.startswith("- ")]
+    wires = {user: wire for wire, user in request.plan.user_names.items()}
+    assert listed == [
+        f"- {wires['weather.get']}: Weather in a city.",
+        "- city: keep this line of the tool's own description as it is",
+        f"- {wires['погода']}: Погода в городе.",
+    ]
