@@ -173,10 +173,11 @@ def test_a_wrapper_functions_tool_list_names_the_wire_names(parallel: bool) -> N
     from langchain_mashagpt import ChatMashaGPT
     from langchain_mashagpt._convert import build_payload
 
-    @tool("weather.get")
+    @tool(
+        "weather.get",
+        description="Weather in a city.\n- city: keep this line of the tool's own description",
+    )
     def weather(city: str) -> str:
-        """Weather in a city.
-        - city: keep this line of the tool's own description as it is"""
         return city
 
     @tool("погода")
@@ -193,6 +194,6 @@ def test_a_wrapper_functions_tool_list_names_the_wire_names(parallel: bool) -> N
     wires = {user: wire for wire, user in request.plan.user_names.items()}
     assert listed == [
         f"- {wires['weather.get']}: Weather in a city.",
-        "- city: keep this line of the tool's own description as it is",
+        "- city: keep this line of the tool's own description",
         f"- {wires['погода']}: Погода в городе.",
     ]
