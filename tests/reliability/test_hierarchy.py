@@ -141,14 +141,14 @@ HEADER_TEXT = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(name=st.sampled_from(["retry-after", "retry-after-ms"]), value=HEADER_TEXT)
 def test_server_wait_never_raises_and_is_a_sane_number(name: str, value: str) -> None:
     wait = server_wait({name: value})
     assert wait is None or (math.isfinite(wait) and wait >= 0)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     status=st.sampled_from([408, 409, 429, 500, 502, 503]),
     value=HEADER_TEXT,
