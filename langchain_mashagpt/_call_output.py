@@ -32,7 +32,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from langchain_core.utils.json import parse_partial_json
 
 from langchain_mashagpt._calls import CallPlan, InvalidCall, Outcome, TextContent, ValidCall
-from langchain_mashagpt._json import dumps
+from langchain_mashagpt._json import dumps, is_blank
 
 __all__ = ["CallStream", "call_fields", "invalid_args", "new_call_id"]
 
@@ -169,7 +169,7 @@ class CallStream:
             outcomes = self._plan.decode(name, raw)
             valid = all(isinstance(o, ValidCall) for o in outcomes)
             # Blank arguments mean `{}`, which langchain-core's parser reads only as such.
-            blank = "" if raw.strip() else "{}"
+            blank = "{}" if is_blank(raw) else ""
             mark = blank if valid else invalid_args(raw)[len(raw) :]
             return "", {"tool_call_chunks": [tool_call_chunk(args=mark, index=0)]} if mark else {}
         text, whole = call_fields(self._plan, name, raw)

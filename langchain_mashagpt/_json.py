@@ -10,7 +10,7 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - orjson comes with langsmith on CPython
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "is_blank", "loads"]
 
 
 def dumps(obj: Any) -> bytes:
@@ -25,3 +25,12 @@ def loads(data: bytes | str) -> Any:
     if orjson is not None:
         return orjson.loads(data)
     return json.loads(data)  # pragma: no cover
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` is empty or JSON whitespace only (space, tab, LF, CR).
+
+    Blank function-call arguments mean `{}`. Python's `str.strip` would also
+    take control characters such as the unit separator for space; JSON does not.
+    """
+    return not text.strip(" \t\n\r")
