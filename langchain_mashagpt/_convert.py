@@ -112,6 +112,11 @@ def build_payload(
     apply_openai_tools(payload)
     text_function = apply_response_format(payload)
     user_names = rename_functions(payload)
+    if stream and payload.get("n", 1) > 1:
+        raise ValueError(
+            "n > 1 cannot be streamed: a stream carries one answer. Use invoke or "
+            "generate for several choices, or set n=1."
+        )
     payload["messages"] = messages_to_wire(messages)
     if stream:
         payload["stream"] = True

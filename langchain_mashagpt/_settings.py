@@ -16,14 +16,21 @@ from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from langchain_core.language_models import LangSmithParams
+
+from langchain_mashagpt._answers import PROVIDER
+
 __all__ = [
     "ALIASES",
     "call_params",
     "check_base_url",
     "check_timeout",
     "client_settings",
+    "default_params",
     "endpoint",
     "init_arguments",
+    "ls_params",
+    "transport_options",
 ]
 
 ALIASES = {
@@ -41,6 +48,17 @@ _REFUSED = {
 }
 _NOT_MISSPELLINGS = frozenset({"top_k", "top_a"})  # real parameters of other providers
 _ENDPOINT = "/chat/completions"
+_REQUEST_FIELDS = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "n",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "user",
+)
 _CLIENT_FIELDS = (
     "base_url",
     "default_query",
@@ -203,4 +221,39 @@ def call_params(params: dict[str, Any], call: Mapping[str, Any]) -> dict[str, An
         if not isinstance(extra, Mapping):
             raise ValueError(f"extra_body must be a mapping of body fields, got {extra!r}.")
         params.update(extra)
+    return params
+
+
+def transport_options(model: Any) -> dict[str, Any]:
+    """The keyword arguments of the `Transport` for `model`'s client settings."""
+    options = {name: getattr(model, name) for name in _CLIENT_FIELDS}
+    options["client"] = options.pop("http_client")
+    options["async_client"] = options.pop("http_async_client")
+    return options
+
+
+def ls_params(params: Mapping[str, Any], stop: list[str] | None) -> LangSmithParams:
+    """LangSmith's run parameters for a call's merged `params` and `stop`."""
+    result = LangSmithParams(
+        ls_provider=PROVIDER, ls_model_name=params["model"], ls_model_type="chat"
+    )
+    if (temperature := params.get("temperature")) is not None:
+        result["ls_temperature"] = temperature
+    if (max_tokens := params.get("max_tokens")) is not None:
+        result["ls_max_tokens"] = max_tokens
+    if stop := stop or params.get("stop"):
+        result["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
+    return result
+
+
+def default_params(model: Any) -> dict[str, Any]:
+    """The request parameters a model's fields set, before bound and per-call ones."""
+    params: dict[str, Any] = {"model": model.model}
+    for name in _REQUEST_FIELDS:
+        value = getattr(model, name)
+        if value is not None:
+            params[name] = value
+    params["stream_usage"] = model.stream_usage
+    params.update(model.model_kwargs)
+    params.update(model.extra_body or {})
     return params

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from langchain_core.runnables import Runnable
 
-__all__ = ["Method", "parser_for", "with_parser"]
+__all__ = ["Method", "parser_for", "structured_output", "with_parser"]
 
 Method = Literal["function_calling", "json_schema", "json_mode"]
 
@@ -54,3 +54,35 @@ def with_parser(
     )
     no_parse = RunnablePassthrough.assign(parsed=lambda _: None)
     return RunnableMap(raw=llm) | parse.with_fallbacks([no_parse], exception_key="parsing_error")
+
+
+def structured_output(
+    model: Any,
+    schema: Any,
+    method: Method,
+    include_raw: bool,
+    strict: bool | None,
+    kwargs: dict[str, Any],
+) -> Runnable[Any, Any]:
+    """`ChatMashaGPT.with_structured_output`: `model` bound for `schema`, and its parser.
+
+    Raises:
+        ValueError: Unknown arguments or method, or no schema where one is needed.
+    """
+    from langchain_mashagpt._tools import functions_for
+
+    if kwargs:
+        raise ValueError(f"Received unsupported arguments {kwargs}")
+    if method not in ("function_calling", "json_schema", "json_mode"):
+        raise ValueError(
+            f"method {method!r} is not one of 'function_calling', 'json_schema', 'json_mode'."
+        )
+    trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+    if method == "json_mode":
+        plain = model.bind(ls_structured_output_format=trace)
+        return with_parser(plain, parser_for(schema, method, ""), include_raw)
+    if schema is None:
+        raise ValueError(f"method={method!r} needs a schema.")
+    name = functions_for([schema])[0]["name"]
+    llm = model.bind_tools([schema], tool_choice=name, ls_structured_output_format=trace)
+    return with_parser(llm, parser_for(schema, method, name), include_raw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import closing
-from typing import Any
+from typing import Annotated, Any
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
@@ -17,10 +17,10 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
-from langchain_mashagpt._answers import PROVIDER, StreamConverter, chat_result, sum_llm_outputs
+from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._secrets import hide_key
@@ -29,9 +29,12 @@ from langchain_mashagpt._settings import (
     check_base_url,
     check_timeout,
     client_settings,
+    default_params,
     init_arguments,
+    ls_params,
+    transport_options,
 )
-from langchain_mashagpt._structured import Method, parser_for, with_parser
+from langchain_mashagpt._structured import Method, structured_output
 from langchain_mashagpt._tokens import counter_for
 from langchain_mashagpt._tools import function_call_for, functions_for
 from langchain_mashagpt._transport import (
@@ -46,17 +49,6 @@ from langchain_mashagpt._version import __version__
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 
 DEFAULT_BASE_URL = "https://api.mashagpt.ru/v1"
-_REQUEST_FIELDS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "n",
-    "stop",
-    "presence_penalty",
-    "frequency_penalty",
-    "logit_bias",
-    "user",
-)
 
 
 class ChatMashaGPT(BaseChatModel):
@@ -148,14 +140,7 @@ class ChatMashaGPT(BaseChatModel):
         msg = model.invoke("Hello")
         msg.usage_metadata  # {"input_tokens": 8, "output_tokens": 9, "total_tokens": 17}
         msg.response_metadata["token_usage"]["total_energy"]  # MashaGPT's energy
-        ```
-
-    Response metadata:
-        ```python
-        msg.response_metadata
-        # {"model_name": "gpt-4o-mini", "model_provider": "mashagpt",
-        #  "finish_reason": "stop", "id": "chatcmpl-…", "created": 1700000000,
-        #  "token_usage": {"prompt_tokens": 8, …, "total_energy": 51}}
+        msg.response_metadata  # also model_name, finish_reason, id, created
         ```
     """
 
@@ -165,7 +150,7 @@ class ChatMashaGPT(BaseChatModel):
         default_factory=secret_from_env("MASHAGPT_API_KEY", default=None)
     )
     """API key; read from `MASHAGPT_API_KEY` when not given."""
-    base_url: str = Field(
+    base_url: Annotated[str, AfterValidator(check_base_url)] = Field(
         default_factory=from_env("MASHAGPT_BASE_URL", default=DEFAULT_BASE_URL),
         validate_default=True,
     )
@@ -194,7 +179,7 @@ class ChatMashaGPT(BaseChatModel):
     Unknown constructor keywords land here, with a warning."""
     extra_body: dict[str, Any] | None = None
     """Fields merged into every request body (OpenAI SDK's name); also per call."""
-    timeout: float | None = 120.0
+    timeout: Annotated[float | None, AfterValidator(check_timeout)] = 120.0
     """Seconds allowed for connecting and for each read, above 0; `None` waits forever.
 
     Also accepted as `request_timeout`."""
@@ -240,25 +225,10 @@ class ChatMashaGPT(BaseChatModel):
             del values["profile"]  # looked up for another model: look it up again
         return values
 
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, timeout: float | None) -> float | None:
-        return check_timeout(timeout)
-
-    @field_validator("base_url")
-    @classmethod
-    def _check_base_url(cls, base_url: str) -> str:
-        return check_base_url(base_url)
-
     @model_validator(mode="after")
     def _check_fields(self) -> Self:
         check_params(self._default_params)
-        return self
-
-    @model_validator(mode="after")
-    def _set_mashagpt_version(self) -> Self:
-        """Report this package's version in run metadata (`lc_versions`), as partners do."""
-        self._add_version("langchain-mashagpt", __version__)
+        self._add_version("langchain-mashagpt", __version__)  # in run metadata, as partners do
         return self
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -292,54 +262,22 @@ class ChatMashaGPT(BaseChatModel):
 
     @property
     def _default_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": self.model}
-        for name in _REQUEST_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                params[name] = value
-        params["stream_usage"] = self.stream_usage
-        params.update(self.model_kwargs)
-        params.update(self.extra_body or {})
-        return params
+        return default_params(self)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"base_url": self.base_url, **self._default_params}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = {**self._default_params, **kwargs}
-        ls_params = LangSmithParams(
-            ls_provider=PROVIDER, ls_model_name=params["model"], ls_model_type="chat"
-        )
-        if (temperature := params.get("temperature")) is not None:
-            ls_params["ls_temperature"] = temperature
-        if (max_tokens := params.get("max_tokens")) is not None:
-            ls_params["ls_max_tokens"] = max_tokens
-        if stop := stop or params.get("stop"):
-            ls_params["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
-        return ls_params
+        return ls_params({**self._default_params, **kwargs}, stop)
 
     def _get_transport(self) -> Transport:
-        # Keyed on the client settings, so a change after first use (assignment,
-        # model_copy, configurable_fields) takes effect on the next call.
+        # Rebuilt when a client setting changed after first use, for the next call.
         settings = client_settings(self)
-        transport = self._transport
-        if transport is None or settings != self._transport_settings:
-            self._transport = transport = Transport(
-                base_url=self.base_url,
-                default_query=self.default_query,
-                api_key=self.api_key,
-                default_headers=self.default_headers,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                deadline=self.deadline,
-                max_response_bytes=self.max_response_bytes,
-                max_event_bytes=self.max_event_bytes,
-                client=self.http_client,
-                async_client=self.http_async_client,
-            )
+        if self._transport is None or settings != self._transport_settings:
+            self._transport = Transport(**transport_options(self))
             self._transport_settings = settings
-        return transport
+        return self._transport
 
     def _payload(
         self,
@@ -351,13 +289,7 @@ class ChatMashaGPT(BaseChatModel):
         params = call_params(self._default_params, kwargs)
         if stop is not None:
             params["stop"] = stop
-        request = build_payload(messages, params, stream=stream)
-        if stream and request.payload.get("n", 1) > 1:
-            raise ValueError(
-                "n > 1 cannot be streamed: a stream carries one answer. Use invoke or "
-                "generate for several choices, or set n=1."
-            )
-        return request
+        return build_payload(messages, params, stream=stream)
 
     def _should_stream(
         self,
@@ -464,21 +396,17 @@ class ChatMashaGPT(BaseChatModel):
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools, sent as the API's `functions`.
+        """Bind tools, sent as the API's `functions` (see `docs/tools.md`).
 
         Args:
             tools: `@tool` functions, `BaseTool`s, pydantic models, TypedDicts,
-                plain functions, or OpenAI tool/function dicts.
-            tool_choice: `None`/`"auto"`/`False` lets the model choose; `"none"` forbids
-                calls; a tool's name (or `{"type": "function", "function":
-                {"name": …}}`) forces that tool; `"any"`, `"required"` or `True`
-                force a call of some tool (with several tools, through one
-                dispatcher function unwrapped on the way back).
-            strict: Accepted for compatibility; the API has no strict mode, so
-                arguments are checked when parsed, not by the server.
-            parallel_tool_calls: `True` offers one batch function whose call
-                comes back as several tool calls (see `docs/parallel-tools.md`);
-                `None` takes the model's `parallel_tool_calls` field.
+                plain functions, or OpenAI tool/function dicts; any names.
+            tool_choice: `None`/`"auto"`/`False` lets the model choose; `"none"`
+                forbids calls; a tool's name (or an OpenAI tool-choice dict) forces
+                that tool; `"any"`, `"required"` or `True` force a call of some tool.
+            strict: Accepted; arguments are checked when parsed, not by the server.
+            parallel_tool_calls: `True` offers one batch function whose call comes
+                back as several tool calls; `None` takes the model's field.
             **kwargs: Further parameters bound with the tools.
 
         Raises:
@@ -503,36 +431,20 @@ class ChatMashaGPT(BaseChatModel):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
-        """A runnable whose output follows `schema`.
+        """A runnable whose output follows `schema` (see `docs/structured-output.md`).
 
         Args:
-            schema: A pydantic model, TypedDict, JSON schema or OpenAI function.
-                May be `None` with `json_mode` (the parsed JSON is returned).
+            schema: A pydantic model, TypedDict, JSON schema or OpenAI function;
+                may be `None` with `json_mode` (the parsed JSON is returned).
             method: `"function_calling"` (default) and `"json_schema"` force one
-                function whose parameters are the schema (the API has no
-                `response_format`); `"json_mode"` parses the text answer as JSON,
-                so the prompt must ask for JSON.
+                function whose parameters are the schema; `"json_mode"` parses the
+                text answer as JSON, so the prompt must ask for JSON.
             include_raw: Return `{"raw", "parsed", "parsing_error"}` instead of
                 raising on a parsing error.
-            strict: Accepted for compatibility; a pydantic schema is validated
-                when parsed, the API itself has no strict mode.
+            strict: Accepted; a pydantic schema is validated when parsed.
             **kwargs: Not accepted.
 
         Raises:
             ValueError: Unknown arguments or method, or no schema where one is needed.
         """
-        if kwargs:
-            raise ValueError(f"Received unsupported arguments {kwargs}")
-        if method not in ("function_calling", "json_schema", "json_mode"):
-            raise ValueError(
-                f"method {method!r} is not one of 'function_calling', 'json_schema', 'json_mode'."
-            )
-        trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
-        if method == "json_mode":
-            plain = self.bind(ls_structured_output_format=trace)
-            return with_parser(plain, parser_for(schema, method, ""), include_raw)
-        if schema is None:
-            raise ValueError(f"method={method!r} needs a schema.")
-        name = functions_for([schema])[0]["name"]
-        llm = self.bind_tools([schema], tool_choice=name, ls_structured_output_format=trace)
-        return with_parser(llm, parser_for(schema, method, name), include_raw)
+        return structured_output(self, schema, method, include_raw, strict, kwargs)
