@@ -288,10 +288,14 @@ async def _stream(state: State, exchange: _Exchange, reply: Reply, events: list[
     }
     exchange.writer.write(exchange.head(200, fields))
     faulty = reply.kind in ("stream_cut", "stream_error", "stream_stall")
+    # `[DONE]` goes out in one write with the body's end, as a server that ends its
+    # handler right after it does: the client then finds the end already readable
+    # and returns the connection to its pool.
+    ending = b"0\r\n\r\n"
     if faulty:
         events = events[: max(reply.after_chunks, 0)]
     else:
-        events.append(_DONE)
+        ending = b"%x\r\n%s\r\n" % (len(_DONE), _DONE) + ending
     for index, event in enumerate(events):
         await exchange.chunk(event, state.chunk_delay if index else 0.0)
         if index == 0:
@@ -305,6 +309,8 @@ async def _stream(state: State, exchange: _Exchange, reply: Reply, events: list[
     elif reply.kind == "stream_cut" and not reply.clean_end:
         await exchange.writer.drain()
         return False
-    exchange.writer.write(b"0\r\n\r\n")
+    if not faulty and state.chunk_delay:
+        await asyncio.sleep(state.chunk_delay)
+    exchange.writer.write(ending)
     await exchange.writer.drain()
     return exchange.keep_alive
