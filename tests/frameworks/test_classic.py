@@ -1,61 +1,26 @@
-"""langchain-classic on `ChatMashaGPT`: the tool-calling agent and structured output.
+"""langchain-classic on `ChatMashaGPT`: structured output.
 
-`create_tool_calling_agent` + `AgentExecutor` and `with_structured_output`, each
-in the four modes, checking the answer and every request. The functions-era
-constructors and parsers are in `test_classic_functions.py`.
+`with_structured_output` in the four modes, checking the answer and every
+request. The agents (`create_openai_functions_agent`, `create_openai_tools_agent`,
+`create_tool_calling_agent` + `AgentExecutor`) and the functions-era parsers are
+in `test_classic_functions.py`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
 from tests.frameworks.helpers import (
-    AGENT_PROMPT,
-    SYSTEM,
     Mode,
     Turn,
     Weather,
-    call,
     expect_requests,
-    get_time,
-    get_weather,
-    result,
-    system,
     user,
 )
-
-
-async def test_tool_calling_agent_runs_two_tools_then_answers(
-    emu: MashaGPTEmulator, model: ChatMashaGPT, mode: Mode
-) -> None:
-    emu.enqueue(
-        Reply.function_call("get_weather", '{"city": "Paris"}'),
-        Reply.function_call("get_time", '{"zone": "Europe/Paris"}'),
-        Reply.text("Sunny and 21 °C in Paris; it is noon."),
-    )
-    agent = create_tool_calling_agent(model, [get_weather, get_time], AGENT_PROMPT)
-    executor = AgentExecutor(agent=agent, tools=[get_weather, get_time])
-
-    output = await mode.last(executor, {"input": "Weather and time in Paris?"})
-
-    assert output["output"] == "Sunny and 21 °C in Paris; it is noon."
-    asked = [system(SYSTEM), user("Weather and time in Paris?")]
-    weather = [call("get_weather", city="Paris"), result("get_weather", "Sunny, 21 °C in Paris")]
-    time = [call("get_time", zone="Europe/Paris"), result("get_time", "12:00 in Europe/Paris")]
-    functions = ["get_weather", "get_time"]
-    expect_requests(
-        emu,
-        True,  # AgentExecutor streams the model in every mode
-        Turn(asked, functions, "auto"),
-        Turn(asked + weather, functions, "auto"),
-        Turn(asked + weather + time, functions, "auto"),
-    )
-
 
 PROMPT = ChatPromptTemplate.from_messages([("human", "{question}")])
 

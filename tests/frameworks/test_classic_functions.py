@@ -18,6 +18,7 @@ from langchain_classic.agents import (
     AgentExecutor,
     create_openai_functions_agent,
     create_openai_tools_agent,
+    create_tool_calling_agent,
 )
 from langchain_classic.chains.structured_output import create_openai_fn_runnable
 from langchain_core.output_parsers.openai_functions import (
@@ -51,6 +52,7 @@ from tests.frameworks.helpers import (
 AGENTS = {
     "openai_functions": (create_openai_functions_agent, None),
     "openai_tools": (create_openai_tools_agent, "auto"),
+    "tool_calling": (create_tool_calling_agent, "auto"),
 }
 
 
