@@ -163,12 +163,12 @@ class StreamConverter:
             choice = choices[0]
             delta = choice.get("delta") or {}
             content = delta.get("content") or ""
-            call, gateway_chunks = delta_calls(
-                delta
-            )  # `function_call`, or a gateway's `tool_calls`
+            # The `function_call` piece (or a gateway's first `tool_calls` entry), and
+            # a gateway's further calls as chunks of their own.
+            call, gateway_chunks = delta_calls(delta)
             if call:
                 fields.update(self._calls.piece(call))
-            if gateway_chunks:  # a gateway's further parallel calls
+            if gateway_chunks:
                 fields["tool_call_chunks"] = fields.get("tool_call_chunks", []) + gateway_chunks
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._json import dumps, loads
+from langchain_mashagpt._json import loads
 from langchain_mashagpt.errors import (
     MAX_KEPT_BODY,
     MAX_SERVER_TEXT,
@@ -29,16 +29,11 @@ from langchain_mashagpt.errors import (
     server_text,
 )
 
-# `dumps`/`loads` live in `_json` and `error_payload` in `errors`; the names stay
-# importable here for modules written against the old layout.
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
     "ChunkParser",
     "SSEDecoder",
     "ServerSentEvent",
-    "dumps",
-    "error_payload",
-    "loads",
     "parse_completion",
 ]
 

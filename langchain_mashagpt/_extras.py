@@ -34,9 +34,9 @@ def function_calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
 def delta_calls(delta: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[ToolCallChunk]]:
     """A delta's call pieces: the first call as a `function_call` piece, the others as chunks.
 
-    With `function_call` in the delta, that is the piece and `tool_calls` are
-    ignored only if absent; a gateway's `tool_calls` entry of index 0 becomes the
-    piece, and entries of other indexes tool-call chunks of their own index.
+    The API's `function_call` is the piece when the delta has one. Otherwise a
+    gateway's `tool_calls` entry of index 0 is; every other `tool_calls` entry
+    becomes a tool-call chunk of its own index.
     """
     piece = delta.get("function_call") or None
     others: list[ToolCallChunk] = []

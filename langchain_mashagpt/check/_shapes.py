@@ -7,11 +7,11 @@ empty list means the answer has the shape the package was written for.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from langchain_mashagpt._decode import SSEDecoder
+from langchain_mashagpt._json import is_blank, loads
 
 __all__ = [
     "ENERGY_FIELDS",
@@ -34,11 +34,6 @@ TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 ENERGY_FIELDS = ("prompt_energy", "completion_energy", "total_energy")
 _DELTA_KEYS = frozenset({"role", "content", "function_call"})
 _DONE = "[DONE]"
-
-
-def loads(data: bytes | str) -> Any:
-    """Parse JSON; raises `ValueError` on malformed input (UTF-8 errors included)."""
-    return json.loads(data)
 
 
 def error_message(body: Any) -> str | None:
@@ -249,7 +244,7 @@ def function_call_stream_differences(chunks: Sequence[Any]) -> list[Difference]:
     if not name:
         return [Difference("delta.function_call", "pieces of {name, arguments}", "none")]
     try:
-        parsed = loads(arguments) if arguments.strip() else {}
+        parsed = {} if is_blank(arguments) else loads(arguments)
     except ValueError:
         parsed = None
     if not isinstance(parsed, dict):
