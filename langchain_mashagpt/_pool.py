@@ -4,6 +4,7 @@
 `httpx`. Without a client of the user's own, a pooled client is shared by every
 model with the same timeout (sync: one per process; async: one per event loop,
 closed when `asyncio.run` or the loop's runner shuts its async generators down).
+Their sockets end by the running call's deadline (`_sockets`).
 `aclosing_stream` closes an async stream in order, even at loop shutdown.
 Requests themselves are made in `_transport`.
 """
@@ -15,6 +16,8 @@ import atexit
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any
+
+from langchain_mashagpt._sockets import bound_sockets
 
 if TYPE_CHECKING:
     import httpx
@@ -37,6 +40,7 @@ def shared_client(timeout: float | None) -> httpx.Client:
     client = _SYNC_CLIENTS.get(timeout)
     if client is None:
         client = httpx.Client(timeout=timeout, limits=_LIMITS)
+        bound_sockets(client)
         _SYNC_CLIENTS[timeout] = client
         atexit.register(client.close)  # else its idle sockets are left to the GC at exit
     return client
@@ -55,6 +59,7 @@ async def shared_async_client(timeout: float | None) -> httpx.AsyncClient:
     entry = per_loop.get(timeout)
     if entry is None or entry[0].is_closed:
         client = httpx.AsyncClient(timeout=timeout, limits=_LIMITS)
+        bound_sockets(client)
         guard = _closes_with_loop(client)
         await guard.__anext__()  # registered with the loop from now on
         per_loop[timeout] = entry = (client, guard)

@@ -7,7 +7,9 @@ Duck-typed over the responses of httpx and httpx2; decoding and caps are in
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterator
-from typing import Any, cast
+from typing import Any
+
+from langchain_mashagpt._sockets import DEADLINE
 
 __all__ = ["araws", "encoding", "raws", "read_now"]
 
@@ -17,19 +19,40 @@ def encoding(response: Any) -> str:
     return "" if response.is_stream_consumed else response.headers.get("content-encoding", "")
 
 
-def raws(response: Any) -> Iterator[bytes]:
-    """The raw reads of a body; a body read already (a mock's) in one piece."""
+def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
+    """The raw reads of a body, each ending by `ends` (a deadline, `_sockets`).
+
+    A body read already (a mock's) comes in one piece.
+    """
     if response.is_stream_consumed:
-        return iter([response.content])
-    return cast("Iterator[bytes]", response.iter_raw())
+        yield response.content
+        return
+    reads = response.iter_raw()
+    while True:
+        token = DEADLINE.set(ends)
+        try:
+            raw = next(reads, None)
+        finally:
+            DEADLINE.reset(token)
+        if raw is None:
+            return
+        yield raw
 
 
-async def araws(response: Any) -> AsyncGenerator[bytes, None]:
+async def araws(response: Any, ends: float | None = None) -> AsyncGenerator[bytes, None]:
     """Async twin of `raws`."""
     if response.is_stream_consumed:
         yield response.content
         return
-    async for raw in response.aiter_raw():
+    reads = response.aiter_raw()
+    while True:
+        token = DEADLINE.set(ends)
+        try:
+            raw = await anext(reads, None)
+        finally:
+            DEADLINE.reset(token)
+        if raw is None:
+            return
         yield raw
 
 

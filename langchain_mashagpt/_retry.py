@@ -149,6 +149,11 @@ class Attempts:
             return timeout
         return left if timeout is None else min(timeout, left)
 
+    @property
+    def ends(self) -> float | None:
+        """When the call must end, in the clock's time (`time.monotonic()`), or `None`."""
+        return self._ends
+
     def left(self) -> float | None:
         """Seconds left of the deadline, or `None` without one."""
         return None if self._ends is None else self._ends - self.clock()

@@ -197,6 +197,13 @@ def endpoint(base_url: str, query: Mapping[str, str] | None) -> str:
     return url
 
 
+def shown_url(url: str) -> str:
+    """`url` as errors show it: without user, password, query or fragment."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{parts.path}"
+
+
 def call_params(params: dict[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:
     """The model's `params` with a call's (or `bind`'s) keyword arguments over them.
 

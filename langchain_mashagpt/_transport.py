@@ -2,8 +2,9 @@
 
 What to do after each attempt (retry, wait, raise) is asked of `_retry.Attempts`;
 a 2xx body is read after the attempts, so a started answer is never sent again.
-Every body is read within a size cap after decompression (`_body.Body`), between
-reads the call's deadline is checked, and every error leaves here with the key
+Every body is read within a size cap after decompression (`_body.Body`); the
+call's deadline is checked between reads and, on the pooled clients, ends every
+wait at the socket (`_sockets`). Every error leaves here with the key
 and any piece of it masked and no chained exception (which would carry the
 request and its `Authorization` header).
 
@@ -19,7 +20,6 @@ import sys
 import time
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -37,7 +37,8 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
 from langchain_mashagpt._reading import araws, encoding, raws, read_now
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
-from langchain_mashagpt._settings import endpoint
+from langchain_mashagpt._settings import endpoint, shown_url
+from langchain_mashagpt._sockets import within
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import (
     APIResponseValidationError,
@@ -79,13 +80,6 @@ class _Prepared(NamedTuple):
     headers: Any
     transport_error: type[Exception]
     timeout_error: type[Exception]
-
-
-def _shown_url(url: str) -> str:
-    """`url` as errors show it: without user, password, query or fragment."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def _failure(exc: Exception) -> str:
@@ -148,7 +142,7 @@ class Transport:
     ) -> None:
         key = header_key(api_key)
         self.url = endpoint(base_url, default_query)
-        self.shown_url = _shown_url(self.url)
+        self.shown_url = shown_url(self.url)
         self.headers = {
             "Authorization": f"Bearer {key}",
             "Content-Type": "application/json",
@@ -244,7 +238,8 @@ class Transport:
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
-                r = client.send(request, stream=True)
+                with within(attempts.ends):
+                    r = client.send(request, stream=True)
                 if r.status_code < 300:
                     return r
                 try:
@@ -266,7 +261,7 @@ class Transport:
         """A body, decoded and capped (an error body is cut at `cap`, an answer refused)."""
         reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
         parts: list[bytes] = []
-        for raw in raws(r):
+        for raw in raws(r, attempts.ends):
             parts.extend(reader.feed(raw))
             if reader.full:
                 break
@@ -311,7 +306,11 @@ class Transport:
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
-                parser, chunks, reads = ChunkParser(n, self.max_event_bytes), 0, raws(r)
+                parser, chunks, reads = (
+                    ChunkParser(n, self.max_event_bytes),
+                    0,
+                    raws(r, attempts.ends),
+                )
                 try:
                     for raw in reads:
                         for piece in reader.feed(raw):
@@ -342,13 +341,15 @@ class Transport:
     async def _aopen(
         self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
     ) -> Any:
-        """Async twin of `_open`; the deadline also bounds waiting for the status line."""
+        """Async twin of `_open`; `wait_for` also bounds a user's own client's wait."""
         body, sent = self._body(payload)
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
                 try:
-                    r = await asyncio.wait_for(client.send(request, stream=True), attempts.left())
+                    with within(attempts.ends):
+                        sending = client.send(request, stream=True)
+                        r = await asyncio.wait_for(sending, attempts.left())
                 except asyncio.TimeoutError:
                     raise attempts.expired() from None
                 if r.status_code < 300:
@@ -372,7 +373,7 @@ class Transport:
         """Async twin of `_read`."""
         reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
         parts: list[bytes] = []
-        async for raw in araws(r):
+        async for raw in araws(r, attempts.ends):
             parts.extend(reader.feed(raw))
             if reader.full:
                 break
@@ -417,7 +418,7 @@ class Transport:
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 # Closed in order by us, not by the loop's asyncgen finalizer.
-                reads = araws(r)
+                reads = araws(r, attempts.ends)
                 try:
                     async with contextlib.aclosing(reads):
                         async for raw in reads:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
+from langchain_mashagpt._sockets import DEADLINE
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import (
     DONE,
@@ -248,16 +249,61 @@ async def test_a_per_call_deadline_wins_over_the_field(run: Runner, hostile: Sta
     assert time.monotonic() - started < 2
 
 
-async def test_processing_forever_is_stopped_by_the_deadline_async(hostile: Start) -> None:
+@pytest.mark.parametrize("mode", BASIC)
+async def test_processing_forever_is_stopped_by_the_deadline(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    """`102 Processing` every 0.1 s: each read succeeds, so only the deadline can end it."""
+
     def handle(conn: Connection) -> None:
         while not conn.wait(0.1):
             conn.send(b"HTTP/1.1 102 Processing\r\n\r\n")
 
-    model = model_on(hostile(handle), deadline=1.0)
+    server = hostile(handle)
     started = time.monotonic()
-    with pytest.raises(errors.DeadlineExceededError):
-        await model.ainvoke("Hi")
-    assert time.monotonic() - started < 3
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 1 s"):
+        await answer(run, model_on(server, deadline=1.0), mode)
+    assert 0.95 < time.monotonic() - started < 1.5
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_headers_dripped_forever_are_stopped_by_the_deadline(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    """A status line, then one header byte every 0.1 s: no read ever times out."""
+
+    def handle(conn: Connection) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        while not conn.wait(0.1):
+            conn.send(b"a")
+
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 1 s"):
+        await answer(run, model_on(hostile(handle), deadline=1.0), mode)
+    assert 0.95 < time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("mode", BASIC)
+async def test_a_body_that_stalls_late_ends_at_the_deadline(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    """Drips until 0.7 s, then silence: the read then under way ends at the deadline (1 s),
+    not a read timeout later (5 s, or the 1 s left of the deadline when it was sent)."""
+
+    def handle(conn: Connection) -> None:
+        stream = conn.payload.get("stream")
+        kind = "text/event-stream" if stream else "application/json"
+        conn.send(conn.head_of(200, {"Content-Type": kind, "Transfer-Encoding": "chunked"}))
+        for _ in range(7):
+            conn.wait(0.1)
+            conn.send(b"1\r\n:\r\n" if stream else b"1\r\n \r\n")
+        conn.wait(10)
+
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 1 s"):
+        await answer(run, model_on(hostile(handle), deadline=1.0), mode)
+    assert 0.95 < time.monotonic() - started < 1.4
 
 
 @pytest.mark.parametrize("mode", BASIC)
@@ -265,3 +311,12 @@ async def test_a_deadline_that_is_not_reached_changes_nothing(
     run: Runner, hostile: Start, mode: str
 ) -> None:
     assert await answer(run, model_on(hostile(hello), deadline=30), mode) == "Hello world"
+
+
+async def test_the_deadline_never_reaches_the_code_between_chunks(hostile: Start) -> None:
+    """The sockets' deadline is set around each read only, not while the caller runs."""
+    model = model_on(hostile(hello), deadline=30)
+    seen = [DEADLINE.get() for _ in model.stream("Hi")]
+    seen += [DEADLINE.get() async for _ in model.astream("Hi")]
+    assert len(seen) >= 4
+    assert seen == [None] * len(seen)
