@@ -1,9 +1,10 @@
 """Constructor arguments: aliases, unknown keywords, settings that cannot work.
 
-`init_arguments` runs on the raw keyword arguments of `ChatMashaGPT(...)`:
-other packages' names for a field become the field, a close misspelling of a
-field is an error naming it, any other unknown keyword moves to `model_kwargs`
-with a warning (as LangChain's partner packages do). `client_settings` checks
+`constructor_arguments` runs on the raw keyword arguments of `ChatMashaGPT(...)`:
+the key is hidden, other packages' names for a field become the field, a close
+misspelling of a field is an error naming it, any other unknown keyword moves to
+`model_kwargs` with a warning (as LangChain's partner packages do), and a profile
+looked up for another model is dropped. `client_settings` checks
 `base_url` and `timeout` and is what the transport is keyed on, so a change of
 a client setting after first use takes effect on the next call. No I/O.
 """
@@ -17,8 +18,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from langchain_core.language_models import LangSmithParams
+from pydantic.fields import FieldInfo
 
 from langchain_mashagpt._answers import PROVIDER
+from langchain_mashagpt._profiles import carried_over
+from langchain_mashagpt._secrets import hide_key
 
 __all__ = [
     "ALIASES",
@@ -26,6 +30,7 @@ __all__ = [
     "check_base_url",
     "check_timeout",
     "client_settings",
+    "constructor_arguments",
     "default_params",
     "endpoint",
     "init_arguments",
@@ -72,6 +77,26 @@ _CLIENT_FIELDS = (
     "http_client",
     "http_async_client",
 )
+
+
+def constructor_arguments(values: Any, fields: Mapping[str, FieldInfo]) -> Any:
+    """`ChatMashaGPT`'s raw input made ready for validation (its `before` validator).
+
+    The key is wrapped in `SecretStr` in place (pydantic quotes the input in its
+    errors), then `init_arguments` resolves aliases and moves unknown keywords,
+    and a `profile` that is the looked-up profile of another model (a copy's, or
+    one `configurable_fields` carried over) is dropped, to be looked up again.
+
+    Args:
+        values: The keyword arguments as given.
+        fields: The model's fields (`model_fields`).
+    """
+    if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
+        return values
+    values = init_arguments(hide_key(values), fields)
+    if carried_over(values.get("profile"), values.get("model", fields["model"].default)):
+        del values["profile"]
+    return values
 
 
 def init_arguments(values: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:

@@ -23,14 +23,13 @@ from typing_extensions import Self
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
-from langchain_mashagpt._secrets import hide_key
 from langchain_mashagpt._settings import (
     call_params,
     check_base_url,
     check_timeout,
     client_settings,
+    constructor_arguments,
     default_params,
-    init_arguments,
     ls_params,
     transport_options,
 )
@@ -216,14 +215,7 @@ class ChatMashaGPT(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _init_arguments(cls, values: Any) -> Any:
-        if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
-            return values
-        values = init_arguments(hide_key(values), cls.model_fields)
-        if carried_over(
-            values.get("profile"), values.get("model", cls.model_fields["model"].default)
-        ):
-            del values["profile"]  # looked up for another model: look it up again
-        return values
+        return constructor_arguments(values, cls.model_fields)
 
     @model_validator(mode="after")
     def _check_fields(self) -> Self:
