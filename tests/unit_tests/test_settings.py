@@ -125,6 +125,21 @@ def test_a_timeout_that_cannot_work_is_refused(timeout: float) -> None:
         ChatMashaGPT(api_key="k", timeout=timeout)
 
 
+@pytest.mark.parametrize("seconds", [-1, -0.01, math.nan, math.inf, -math.inf])
+def test_a_retry_backoff_that_cannot_work_is_refused(seconds: float) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"retry_backoff must be a finite number of seconds, 0 or more; got .*"
+        r"Pass e\.g\. 0\.5 \(the default\), or 0 to retry at once\.",
+    ):
+        ChatMashaGPT(api_key="k", retry_backoff=seconds)
+
+
+def test_retry_backoff_defaults_to_half_a_second_and_takes_zero() -> None:
+    assert ChatMashaGPT(api_key="k").retry_backoff == 0.5
+    assert ChatMashaGPT(api_key="k", retry_backoff=0).retry_backoff == 0
+
+
 def test_no_timeout_is_allowed() -> None:
     assert ChatMashaGPT(api_key="k", timeout=None).timeout is None
 
@@ -223,6 +238,16 @@ async def test_a_timeout_assigned_after_construction_is_checked_at_the_call(
     model = server.model()
     model.timeout = 0
     with pytest.raises(ValueError, match="timeout must be a number of seconds above 0"):
+        await run.invoke(model, "hi")
+    assert server.requests == []
+
+
+async def test_a_retry_backoff_assigned_after_construction_is_checked_at_the_call(
+    server: MockServer, run: Runner
+) -> None:
+    model = server.model()
+    model.retry_backoff = math.nan
+    with pytest.raises(ValueError, match="retry_backoff must be a finite number of seconds"):
         await run.invoke(model, "hi")
     assert server.requests == []
 
