@@ -10,7 +10,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import ConfigurableField
 from pydantic import SecretStr, ValidationError
 
-from langchain_mashagpt import ChatMashaGPT, __version__
+from langchain_mashagpt import ChatMashaGPT, DeadlineExceededError, __version__
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
 
 
@@ -218,6 +218,25 @@ async def test_max_retries_changed_after_use_takes_effect(server: MockServer, ru
     with pytest.raises(Exception, match="503"):
         await run.invoke(model, "hi")
     assert len(server.requests) == 4  # one more attempt, then two retries
+
+
+@pytest.mark.parametrize("how", ["assignment", "model_copy"])
+async def test_retry_backoff_changed_after_use_takes_effect(
+    server: MockServer, run: Runner, how: str
+) -> None:
+    """A backoff of at least 3 s cannot fit a 3 s deadline: the call ends without a retry."""
+    server.reply(completion_error(503), completion_ok(), completion_error(503), completion_ok())
+    model = server.model(retry_backoff=0, deadline=3)
+    await run.invoke(model, "hi")
+    assert len(server.requests) == 2  # retried at once
+    if how == "assignment":
+        model.retry_backoff = 4
+        changed = model
+    else:
+        changed = model.model_copy(update={"retry_backoff": 4})
+    with pytest.raises(DeadlineExceededError, match=r"deadline of 3 s \(1 attempt\)"):
+        await run.invoke(changed, "hi")
+    assert len(server.requests) == 3
 
 
 def completion_error(status: int) -> Any:
