@@ -1,31 +1,38 @@
 """Constructor arguments: aliases, unknown keywords, settings that cannot work.
 
-`init_arguments` runs on the raw keyword arguments of `ChatMashaGPT(...)`:
-other packages' names for a field become the field, a close misspelling of a
-field is an error naming it, any other unknown keyword moves to `model_kwargs`
-with a warning (as LangChain's partner packages do). `client_settings` checks
-`base_url` and `timeout` and is what the transport is keyed on, so a change of
-a client setting after first use takes effect on the next call. No I/O.
+`constructor_arguments` runs on the raw keyword arguments of `ChatMashaGPT(...)`:
+the key is hidden, other packages' names for a field become the field, a close
+misspelling of a field is an error naming it, any other unknown keyword moves to
+`model_kwargs` with a warning (as LangChain's partner packages do), and a profile
+looked up for another model is dropped. `client_settings` checks `base_url`,
+`timeout` and `retry_backoff` and is what the transport is keyed on, so a change
+of a client setting after first use takes effect on the next call. No I/O.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import warnings
 from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from langchain_core.language_models import LangSmithParams
+from pydantic.fields import FieldInfo
 
 from langchain_mashagpt._answers import PROVIDER
+from langchain_mashagpt._profiles import carried_over
+from langchain_mashagpt._secrets import hide_key
 
 __all__ = [
     "ALIASES",
     "call_params",
     "check_base_url",
+    "check_retry_backoff",
     "check_timeout",
     "client_settings",
+    "constructor_arguments",
     "default_params",
     "endpoint",
     "init_arguments",
@@ -66,12 +73,33 @@ _CLIENT_FIELDS = (
     "default_headers",
     "timeout",
     "max_retries",
+    "retry_backoff",
     "deadline",
     "max_response_bytes",
     "max_event_bytes",
     "http_client",
     "http_async_client",
 )
+
+
+def constructor_arguments(values: Any, fields: Mapping[str, FieldInfo]) -> Any:
+    """`ChatMashaGPT`'s raw input made ready for validation (its `before` validator).
+
+    The key is wrapped in `SecretStr` in place (pydantic quotes the input in its
+    errors), then `init_arguments` resolves aliases and moves unknown keywords,
+    and a `profile` that is the looked-up profile of another model (a copy's, or
+    one `configurable_fields` carried over) is dropped, to be looked up again.
+
+    Args:
+        values: The keyword arguments as given.
+        fields: The model's fields (`model_fields`).
+    """
+    if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
+        return values
+    values = init_arguments(hide_key(values), fields)
+    if carried_over(values.get("profile"), values.get("model", fields["model"].default)):
+        del values["profile"]
+    return values
 
 
 def init_arguments(values: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:
@@ -149,6 +177,20 @@ def check_timeout(timeout: float | None) -> float | None:
     return timeout
 
 
+def check_retry_backoff(seconds: float) -> float:
+    """`retry_backoff` if it can work: a finite number of seconds, 0 or more.
+
+    Raises:
+        ValueError: A negative number, NaN or infinity.
+    """
+    if not 0 <= seconds < math.inf:  # written so that NaN is refused too
+        raise ValueError(
+            f"retry_backoff must be a finite number of seconds, 0 or more; got {seconds!r}. "
+            "Pass e.g. 0.5 (the default), or 0 to retry at once."
+        )
+    return seconds
+
+
 def check_base_url(base_url: str) -> str:
     """`base_url` checked, without a trailing `/` or `/chat/completions`.
 
@@ -181,11 +223,13 @@ def client_settings(model: object) -> tuple[Any, ...]:
     """What a model's transport is built from, to compare with what it was built from.
 
     Mappings are copied, so a header changed in place counts as a change; the
-    timeout is checked again, as it may have been assigned after construction.
+    timeout and the retry backoff are checked again, as they may have been
+    assigned after construction.
     """
     values = [getattr(model, name) for name in _CLIENT_FIELDS]
     values = [dict(v) if isinstance(v, Mapping) else v for v in values]
     check_timeout(values[_CLIENT_FIELDS.index("timeout")])
+    check_retry_backoff(values[_CLIENT_FIELDS.index("retry_backoff")])
     return tuple(values)
 
 
@@ -234,6 +278,7 @@ def call_params(params: dict[str, Any], call: Mapping[str, Any]) -> dict[str, An
 def transport_options(model: Any) -> dict[str, Any]:
     """The keyword arguments of the `Transport` for `model`'s client settings."""
     options = {name: getattr(model, name) for name in _CLIENT_FIELDS}
+    options["initial_backoff"] = options.pop("retry_backoff")
     options["client"] = options.pop("http_client")
     options["async_client"] = options.pop("http_async_client")
     return options

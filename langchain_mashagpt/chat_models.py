@@ -23,14 +23,15 @@ from typing_extensions import Self
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
-from langchain_mashagpt._secrets import hide_key
+from langchain_mashagpt._retry import INITIAL_BACKOFF
 from langchain_mashagpt._settings import (
     call_params,
     check_base_url,
+    check_retry_backoff,
     check_timeout,
     client_settings,
+    constructor_arguments,
     default_params,
-    init_arguments,
     ls_params,
     transport_options,
 )
@@ -78,6 +79,8 @@ class ChatMashaGPT(BaseChatModel):
           (default 120).
         - `max_retries` (`int`): retries of 408/409/429/5xx, connection errors and
           timeouts (default 2).
+        - `retry_backoff` (`float`): seconds before the first retry when the server
+          does not say (default 0.5, doubled per retry; 0 retries at once).
 
     Instantiate:
         ```python
@@ -185,6 +188,9 @@ class ChatMashaGPT(BaseChatModel):
     Also accepted as `request_timeout`."""
     max_retries: int = Field(default=2, ge=0)
     """Retries after the first attempt (408/409/429/5xx, connection errors, timeouts)."""
+    retry_backoff: Annotated[float, AfterValidator(check_retry_backoff)] = INITIAL_BACKOFF
+    """Seconds before the first retry when the server does not say how long to wait
+    (`Retry-After`); doubled for each further retry up to 8 s, with jitter. 0 retries at once."""
     deadline: float | None = Field(default=DEFAULT_DEADLINE, gt=0)
     """Seconds one call may take in all: every attempt, read and wait between them
     (default 600; `None`: no limit). Also per call: `invoke(..., deadline=30)`."""
@@ -216,14 +222,7 @@ class ChatMashaGPT(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _init_arguments(cls, values: Any) -> Any:
-        if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
-            return values
-        values = init_arguments(hide_key(values), cls.model_fields)
-        if carried_over(
-            values.get("profile"), values.get("model", cls.model_fields["model"].default)
-        ):
-            del values["profile"]  # looked up for another model: look it up again
-        return values
+        return constructor_arguments(values, cls.model_fields)
 
     @model_validator(mode="after")
     def _check_fields(self) -> Self:

@@ -3,7 +3,9 @@
 Every test here talks over real sockets through the real pooled httpx2 clients.
 pytest-socket runs with `--disable-socket`: tests in this folder get
 `allow_hosts(["127.0.0.1"])` (loopback only), also those that open their own
-listening sockets rather than use the emulator fixture.
+listening sockets rather than use the emulator fixture. The models of these tests
+are built with `retry_backoff=0.01` (a computed wait of 10 ms, not 0.5 s); a
+server's `Retry-After` is still honoured.
 """
 
 from __future__ import annotations
@@ -13,12 +15,6 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.reliability.hostile import Handler, Hostile
-
-
-@pytest.fixture(autouse=True)
-def _short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Computed backoff of 10 ms (not 0.5 s); a server's Retry-After is still honoured."""
-    monkeypatch.setattr("langchain_mashagpt._retry.backoff", lambda attempt, initial: 0.01)
 
 
 @pytest.fixture

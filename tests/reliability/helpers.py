@@ -19,6 +19,7 @@ def chat(emu: MashaGPTEmulator, **kwargs: Any) -> ChatMashaGPT:
     """A model on the emulator, with the shared pooled clients (no client of its own)."""
     kwargs.setdefault("max_retries", 2)
     kwargs.setdefault("timeout", 5.0)
+    kwargs.setdefault("retry_backoff", 0.01)
     return ChatMashaGPT(api_key=emu.api_key, base_url=emu.base_url, **kwargs)
 
 

@@ -25,6 +25,7 @@ Start = Callable[[Handler], Hostile]
 def model_on(server: Hostile | MashaGPTEmulator, **kwargs: Any) -> ChatMashaGPT:
     kwargs.setdefault("max_retries", 2)
     kwargs.setdefault("timeout", 5.0)
+    kwargs.setdefault("retry_backoff", 0.01)
     key = getattr(server, "api_key", "sk-hostile-test")
     return ChatMashaGPT(api_key=key, base_url=server.base_url, **kwargs)
 

@@ -224,7 +224,9 @@ from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
 
 with MashaGPTEmulator() as emu:
-    model = ChatMashaGPT(api_key=emu.api_key, base_url=emu.base_url, max_retries=1)
+    model = ChatMashaGPT(
+        api_key=emu.api_key, base_url=emu.base_url, max_retries=1, retry_backoff=0.01
+    )
     model.invoke("Hello")
     "".join(c.text for c in model.stream("Hello"))
     for _ in model.stream("Hello"):

@@ -175,8 +175,9 @@ def unaccepting_port() -> Iterator[int]:
 async def test_connection_refused_is_retried_then_a_connection_error(
     run: Runner, refused_port: int, mode: str
 ) -> None:
+    base_url = f"http://127.0.0.1:{refused_port}/v1"
     model = ChatMashaGPT(
-        api_key=DEFAULT_API_KEY, base_url=f"http://127.0.0.1:{refused_port}/v1", max_retries=2
+        api_key=DEFAULT_API_KEY, base_url=base_url, max_retries=2, retry_backoff=0.01
     )
     with pytest.raises(errors.APIConnectionError) as info:
         await answer(run, model, mode)
@@ -196,7 +197,9 @@ async def test_connect_timeout_is_retried_then_a_timeout_error(
     run: Runner, unaccepting_port: int, mode: str
 ) -> None:
     base_url = f"http://127.0.0.1:{unaccepting_port}/v1"
-    model = ChatMashaGPT(api_key=DEFAULT_API_KEY, base_url=base_url, max_retries=1, timeout=0.1)
+    model = ChatMashaGPT(
+        api_key=DEFAULT_API_KEY, base_url=base_url, max_retries=1, timeout=0.1, retry_backoff=0.01
+    )
     started = time.monotonic()
     with pytest.raises(errors.APITimeoutError) as info:
         await answer(run, model, mode)

@@ -28,6 +28,7 @@ Start = Callable[[Handler], Hostile]
 def model_on(server: Hostile, **kwargs: Any) -> ChatMashaGPT:
     kwargs.setdefault("max_retries", 1)
     kwargs.setdefault("timeout", 5.0)
+    kwargs.setdefault("retry_backoff", 0.01)
     return ChatMashaGPT(api_key="sk-hostile-test", base_url=server.base_url, **kwargs)
 
 

@@ -86,6 +86,7 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFi
 
 def model_on(base_url: str, key: str = KEY, **kwargs: Any) -> ChatMashaGPT:
     kwargs.setdefault("timeout", 2.0)
+    kwargs.setdefault("retry_backoff", 0.01)
     return ChatMashaGPT(api_key=key, base_url=base_url, max_retries=1, **kwargs)
 
 

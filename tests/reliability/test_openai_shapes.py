@@ -21,7 +21,9 @@ LOGPROBS = {"content": [{"token": "Hi", "logprob": -0.1, "top_logprobs": []}]}
 
 
 def model_on(server: Hostile) -> ChatMashaGPT:
-    return ChatMashaGPT(api_key="sk-hostile-test", base_url=server.base_url, timeout=5.0)
+    return ChatMashaGPT(
+        api_key="sk-hostile-test", base_url=server.base_url, timeout=5.0, retry_backoff=0.01
+    )
 
 
 async def message(run: Runner, model: Any, mode: str) -> AIMessage:

@@ -47,6 +47,7 @@ def keyed(_keyed_emulator: MashaGPTEmulator) -> Iterator[MashaGPTEmulator]:
 def model_for(emu: MashaGPTEmulator, **kwargs: Any) -> ChatMashaGPT:
     kwargs.setdefault("max_retries", 1)
     kwargs.setdefault("timeout", 5.0)
+    kwargs.setdefault("retry_backoff", 0.01)
     return ChatMashaGPT(api_key=KEY, base_url=emu.base_url, **kwargs)
 
 

@@ -116,8 +116,9 @@ class MockServer:
         }
 
     def model(self, **kwargs: Any) -> ChatMashaGPT:
-        """A `ChatMashaGPT` talking to this server (test key unless given)."""
+        """A `ChatMashaGPT` talking to this server (test key, retries at once, unless given)."""
         kwargs.setdefault("api_key", API_KEY)
+        kwargs.setdefault("retry_backoff", 0)
         return ChatMashaGPT(**self.clients(), **kwargs)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from langchain_core import exceptions as lc
 
 from langchain_mashagpt import errors
+from langchain_mashagpt._retry import INITIAL_BACKOFF, MAX_BACKOFF
 from langchain_mashagpt._retry import backoff as _backoff
 from langchain_mashagpt._retry import retry_delay as _retry_delay
 from langchain_mashagpt._transport import httpx
@@ -19,6 +21,10 @@ from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, ss
 def error_reply(status: int, message: str = "nope", **headers: str) -> httpx.Response:
     body = {"error": {"message": message, "type": "t", "param": None, "code": "c"}}
     return httpx.Response(status, json=body, headers=headers)
+
+
+def completion_reply() -> httpx.Response:
+    return httpx.Response(200, json=completion())
 
 
 @pytest.mark.parametrize(
@@ -124,6 +130,74 @@ async def test_stream_is_retried_before_its_first_chunk(run: Runner, server: Moc
     assert len(server.requests) == 3
 
 
+def stamped(stamps: list[float], reply: httpx.Response) -> Callable[[httpx.Request], Any]:
+    """`reply`, served each time with the monotonic time it was asked for."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        stamps.append(time.monotonic())
+        return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+
+    return answer
+
+
+async def test_retry_backoff_of_zero_retries_at_once(run: Runner, server: MockServer) -> None:
+    server.reply(*[error_reply(503)] * 3, completion_reply())
+    started = time.monotonic()
+    message = await run.invoke(server.model(max_retries=3, retry_backoff=0), "hi")
+    assert message.content == "Hello!"
+    assert len(server.requests) == 4
+    # The default backoff would have slept at least 0.375 + 0.75 + 1.5 s (its jitter floor).
+    assert time.monotonic() - started < 1.0
+
+
+async def test_retry_backoff_is_the_first_wait_then_doubled(
+    run: Runner, server: MockServer
+) -> None:
+    stamps: list[float] = []
+    busy, ok = stamped(stamps, error_reply(503)), stamped(stamps, completion_reply())
+    server.reply(busy, busy, ok)
+    await run.invoke(server.model(max_retries=2, retry_backoff=0.05), "hi")
+    first, second = stamps[1] - stamps[0], stamps[2] - stamps[1]
+    assert first >= 0.75 * 0.05  # jitter takes off at most a quarter
+    assert second >= 0.75 * 0.1
+    assert max(first, second) < 0.75 * INITIAL_BACKOFF  # not the default's waits
+
+
+async def test_a_retry_backoff_longer_than_the_deadline_ends_the_call_at_once(
+    run: Runner, server: MockServer
+) -> None:
+    """At least 3 s (4 s less its jitter) cannot fit a 3 s deadline: no wait, no retry."""
+    server.reply(error_reply(503), completion_reply())
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 3 s \(1 attempt\)"):
+        await run.invoke(server.model(max_retries=2, retry_backoff=4, deadline=3), "hi")
+    assert time.monotonic() - started < 1.0
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("header", [{"retry-after": "0"}, {"retry-after-ms": "0"}])
+async def test_the_servers_wait_wins_over_retry_backoff(
+    run: Runner, server: MockServer, header: dict[str, str]
+) -> None:
+    """The backoff (at least 3 s) would not fit the deadline; the server's 0 s does."""
+    server.reply(error_reply(429, **header), completion_reply())
+    model = server.model(max_retries=2, retry_backoff=4, deadline=3)
+    assert (await run.invoke(model, "hi")).content == "Hello!"
+    assert len(server.requests) == 2
+
+
+async def test_the_servers_wait_is_slept_even_with_retry_backoff_zero(
+    run: Runner, server: MockServer
+) -> None:
+    stamps: list[float] = []
+    server.reply(
+        stamped(stamps, error_reply(429, **{"retry-after-ms": "50"})),
+        stamped(stamps, completion_reply()),
+    )
+    assert (await run.invoke(server.model(retry_backoff=0), "hi")).content == "Hello!"
+    assert stamps[1] - stamps[0] >= 0.05
+
+
 class _BreaksAfterFirstEvent(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self) -> None:
         self.first = sse_fixture("text").split(b"\n\n")[0] + b"\n\n"
@@ -214,3 +288,10 @@ def test_backoff_is_exponential_with_jitter() -> None:
         if attempt == 4:
             attempt = 10  # capped
         assert low <= _backoff(attempt) <= high
+
+
+@pytest.mark.parametrize("initial", [0.0, 0.01, 0.05, 2.0])
+def test_backoff_starts_at_the_initial_wait(initial: float) -> None:
+    for attempt in range(6):
+        high = min(initial * 2**attempt, MAX_BACKOFF)
+        assert 0.75 * high <= _backoff(attempt, initial) <= high  # 0 stays exactly 0

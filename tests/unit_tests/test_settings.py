@@ -10,7 +10,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import ConfigurableField
 from pydantic import SecretStr, ValidationError
 
-from langchain_mashagpt import ChatMashaGPT, __version__
+from langchain_mashagpt import ChatMashaGPT, DeadlineExceededError, __version__
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
 
 
@@ -125,6 +125,21 @@ def test_a_timeout_that_cannot_work_is_refused(timeout: float) -> None:
         ChatMashaGPT(api_key="k", timeout=timeout)
 
 
+@pytest.mark.parametrize("seconds", [-1, -0.01, math.nan, math.inf, -math.inf])
+def test_a_retry_backoff_that_cannot_work_is_refused(seconds: float) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"retry_backoff must be a finite number of seconds, 0 or more; got .*"
+        r"Pass e\.g\. 0\.5 \(the default\), or 0 to retry at once\.",
+    ):
+        ChatMashaGPT(api_key="k", retry_backoff=seconds)
+
+
+def test_retry_backoff_defaults_to_half_a_second_and_takes_zero() -> None:
+    assert ChatMashaGPT(api_key="k").retry_backoff == 0.5
+    assert ChatMashaGPT(api_key="k", retry_backoff=0).retry_backoff == 0
+
+
 def test_no_timeout_is_allowed() -> None:
     assert ChatMashaGPT(api_key="k", timeout=None).timeout is None
 
@@ -205,6 +220,25 @@ async def test_max_retries_changed_after_use_takes_effect(server: MockServer, ru
     assert len(server.requests) == 4  # one more attempt, then two retries
 
 
+@pytest.mark.parametrize("how", ["assignment", "model_copy"])
+async def test_retry_backoff_changed_after_use_takes_effect(
+    server: MockServer, run: Runner, how: str
+) -> None:
+    """A backoff of at least 3 s cannot fit a 3 s deadline: the call ends without a retry."""
+    server.reply(completion_error(503), completion_ok(), completion_error(503), completion_ok())
+    model = server.model(retry_backoff=0, deadline=3)
+    await run.invoke(model, "hi")
+    assert len(server.requests) == 2  # retried at once
+    if how == "assignment":
+        model.retry_backoff = 4
+        changed = model
+    else:
+        changed = model.model_copy(update={"retry_backoff": 4})
+    with pytest.raises(DeadlineExceededError, match=r"deadline of 3 s \(1 attempt\)"):
+        await run.invoke(changed, "hi")
+    assert len(server.requests) == 3
+
+
 def completion_error(status: int) -> Any:
     from langchain_mashagpt._transport import httpx
 
@@ -223,6 +257,16 @@ async def test_a_timeout_assigned_after_construction_is_checked_at_the_call(
     model = server.model()
     model.timeout = 0
     with pytest.raises(ValueError, match="timeout must be a number of seconds above 0"):
+        await run.invoke(model, "hi")
+    assert server.requests == []
+
+
+async def test_a_retry_backoff_assigned_after_construction_is_checked_at_the_call(
+    server: MockServer, run: Runner
+) -> None:
+    model = server.model()
+    model.retry_backoff = math.nan
+    with pytest.raises(ValueError, match="retry_backoff must be a finite number of seconds"):
         await run.invoke(model, "hi")
     assert server.requests == []
 
