@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-from langchain_mashagpt._sockets import DEADLINE
+from langchain_mashagpt._sockets import DEADLINE, earliest
 
 __all__ = ["araws", "encoding", "raws", "read_now"]
 
@@ -20,7 +20,7 @@ def encoding(response: Any) -> str:
 
 
 def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
-    """The raw reads of a body, each ending by `ends` (a deadline, `_sockets`).
+    """The raw reads of a body, each ending by `ends` or an earlier deadline (`_sockets`).
 
     A body read already (a mock's) comes in one piece.
     """
@@ -29,7 +29,7 @@ def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
         return
     reads = response.iter_raw()
     while True:
-        token = DEADLINE.set(ends)
+        token = DEADLINE.set(earliest(ends))
         try:
             raw = next(reads, None)
         finally:
@@ -46,7 +46,7 @@ async def araws(response: Any, ends: float | None = None) -> AsyncGenerator[byte
         return
     reads = response.aiter_raw()
     while True:
-        token = DEADLINE.set(ends)
+        token = DEADLINE.set(earliest(ends))
         try:
             raw = await anext(reads, None)
         finally:

@@ -21,7 +21,7 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["DEADLINE", "bound_sockets", "within"]
+__all__ = ["DEADLINE", "bound_sockets", "earliest", "within"]
 
 DEADLINE: ContextVar[float | None] = ContextVar("langchain_mashagpt_deadline", default=None)
 """When the call running in this context must end (`time.monotonic()`), or `None`."""
@@ -40,6 +40,14 @@ class within:
 
     def __exit__(self, *exc_info: object) -> None:
         DEADLINE.reset(self._token)
+
+
+def earliest(ends: float | None) -> float | None:
+    """The earlier of `ends` and the deadline already in force in this context."""
+    outer = DEADLINE.get()
+    if outer is None or (ends is not None and ends < outer):
+        return ends
+    return outer
 
 
 def _cut(timeout: float | None, error: type[Exception]) -> float | None:

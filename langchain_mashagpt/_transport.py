@@ -4,9 +4,10 @@ What to do after each attempt (retry, wait, raise) is asked of `_retry.Attempts`
 a 2xx body is read after the attempts, so a started answer is never sent again.
 Every body is read within a size cap after decompression (`_body.Body`); the
 call's deadline is checked between reads and, on the pooled clients, ends every
-wait at the socket (`_sockets`). Every error leaves here with the key
-and any piece of it masked and no chained exception (which would carry the
-request and its `Authorization` header).
+wait at the socket (`_sockets`); after `[DONE]` nothing more is waited for
+(`_drain`). Every error leaves here with the key and any piece of it masked and
+no chained exception (which would carry the request and its `Authorization`
+header).
 
 A user's own `http_client`/`http_async_client` (httpx or httpx2) is used as
 given; else the pooled clients of `_pool`.
@@ -15,7 +16,6 @@ given; else the pooled clients of `_pool`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 import time
 from collections.abc import AsyncGenerator, Generator, Mapping
@@ -25,6 +25,7 @@ from pydantic import SecretStr
 
 from langchain_mashagpt._body import ACCEPT_ENCODING, Body
 from langchain_mashagpt._decode import DEFAULT_MAX_EVENT_BYTES, ChunkParser, parse_completion
+from langchain_mashagpt._drain import afinish, finish
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at by tests
     _ASYNC_CLIENTS,
@@ -34,7 +35,7 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
     shared_async_client,
     shared_client,
 )
-from langchain_mashagpt._reading import araws, encoding, raws, read_now
+from langchain_mashagpt._reading import araws, encoding, raws
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
 from langchain_mashagpt._settings import endpoint, shown_url
@@ -63,8 +64,6 @@ _DEFAULT: Any = object()
 """`deadline` not given for a call: the transport's own applies."""
 ERROR_BODY_BYTES = 64 * 1024
 """How much of a non-2xx body is read; the rest is not waited for."""
-_DRAIN_READS = 2
-"""Reads allowed after `[DONE]`, each only of bytes already there, for the body to end."""
 _REFUSED_FIELDS: dict[str, set[str]] = {}
 """Per URL, the optional request fields a server refused (sent no more)."""
 
@@ -299,29 +298,24 @@ class Transport:
             prepared = self._prepare(client)
             attempts = self._attempts(deadline)
             r = self._open(client, prepared, payload, attempts)
-            n = payload.get("n") or 1
+            n, handed = payload.get("n") or 1, False
             try:
                 if _not_an_event_stream(r.headers):
                     raise _plain_json_error(
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
-                parser, chunks, reads = (
-                    ChunkParser(n, self.max_event_bytes),
-                    0,
-                    raws(r, attempts.ends),
-                )
+                parser, chunks = ChunkParser(n, self.max_event_bytes), 0
+                reads = raws(r, attempts.ends)
                 try:
                     for raw in reads:
                         for piece in reader.feed(raw):
                             for chunk in parser.feed(piece):
                                 chunks += 1
                                 yield chunk
-                        if parser.done:
-                            with contextlib.suppress(prepared.transport_error):
-                                for _ in range(_DRAIN_READS):
-                                    if not (read_now(r) and next(reads, None)):
-                                        break
+                        if parser.done:  # whole: the rest of the body is not waited for
+                            pooled = self._client is None
+                            handed = finish(r, reads, pooled, prepared.transport_error)
                             return
                         attempts.check()
                 except prepared.transport_error as exc:
@@ -332,7 +326,8 @@ class Transport:
                     ) from None
                 yield from parser.close()
             finally:
-                r.close()
+                if not handed:
+                    r.close()
         except MashaGPTError as exc:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
@@ -410,40 +405,38 @@ class Transport:
             prepared = self._prepare(client)
             attempts = self._attempts(deadline)
             r = await self._aopen(client, prepared, payload, attempts)
-            n = payload.get("n") or 1
+            n, handed = payload.get("n") or 1, False
             try:
                 if _not_an_event_stream(r.headers):
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
                     raise _plain_json_error(content, n)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
-                # Closed in order by us, not by the loop's asyncgen finalizer.
                 reads = araws(r, attempts.ends)
                 try:
-                    async with contextlib.aclosing(reads):
-                        async for raw in reads:
-                            for piece in reader.feed(raw):
-                                for chunk in parser.feed(piece):
-                                    chunks += 1
-                                    yield chunk
-                            if parser.done:
-                                with contextlib.suppress(
-                                    prepared.transport_error, StopAsyncIteration
-                                ):
-                                    for _ in range(_DRAIN_READS):
-                                        if not (read_now(r) and await reads.__anext__()):
-                                            break
-                                return
-                            attempts.check()
+                    async for raw in reads:
+                        for piece in reader.feed(raw):
+                            for chunk in parser.feed(piece):
+                                chunks += 1
+                                yield chunk
+                        if parser.done:
+                            pooled = self._async_client is None
+                            handed = await afinish(r, reads, pooled, prepared.transport_error)
+                            return
+                        attempts.check()
                 except prepared.transport_error as exc:
                     raise attempts.broke_off(
                         _failure(exc),
                         timed_out=isinstance(exc, prepared.timeout_error),
                         chunks=chunks,
                     ) from None
+                finally:  # closed in order by us, not by the loop's asyncgen finalizer
+                    if not handed:
+                        await reads.aclose()
                 for chunk in parser.close():
                     yield chunk
             finally:
-                await r.aclose()
+                if not handed:
+                    await r.aclose()
         except MashaGPTError as exc:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose

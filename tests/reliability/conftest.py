@@ -18,12 +18,12 @@ from tests.reliability.hostile import Handler, Hostile
 
 
 @pytest.fixture
-def hostile() -> Iterator[Callable[[Handler], Hostile]]:
+def hostile() -> Iterator[Callable[..., Hostile]]:
     """Start hostile servers on loopback (`hostile(handler)`); all closed after the test."""
     servers: list[Hostile] = []
 
-    def start(handler: Handler) -> Hostile:
-        servers.append(Hostile(handler))
+    def start(handler: Handler, keep_alive: bool = False) -> Hostile:
+        servers.append(Hostile(handler, keep_alive))
         return servers[-1]
 
     yield start

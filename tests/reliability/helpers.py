@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,23 @@ def open_server_sockets(port: int) -> int:
 
 
 HAS_PROC_NET = sys.platform.startswith("linux") and _TCP[0].exists()
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
+    """Whether `condition` came true within `seconds` (polled every 10 ms)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+async def await_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
+    """Async twin of `wait_until`: the loop runs meanwhile."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True

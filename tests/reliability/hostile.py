@@ -89,10 +89,16 @@ class Connection:
 
 
 class Hostile:
-    """Serves every request on its own connection with `handler`, then closes it."""
+    """Serves every request on its own connection with `handler`, then closes it.
 
-    def __init__(self, handler: Handler) -> None:
+    With `keep_alive`, a connection serves request after request until the
+    client closes it (the handler then answers with `Connection: keep-alive`).
+    """
+
+    def __init__(self, handler: Handler, keep_alive: bool = False) -> None:
         self.handler = handler
+        self.keep_alive = keep_alive
+        self.connections = 0
         self.requests: list[Connection] = []
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -116,6 +122,7 @@ class Hostile:
             except OSError:
                 return
             sock.settimeout(None)
+            self.connections += 1
             thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -123,9 +130,12 @@ class Hostile:
     def _serve(self, sock: socket.socket) -> None:
         conn = Connection(sock, self._stop)
         try:
-            if conn.read_request():
+            while conn.read_request():
                 self.requests.append(conn)
                 self.handler(conn)
+                if not self.keep_alive:
+                    break
+                conn = Connection(sock, self._stop)
         except OSError:
             pass  # the client went away, as it may
         finally:

@@ -7,16 +7,21 @@ full-size cases (`MASHAGPT_STRESS=1`), and `benchmarks/bounds.py` measures them.
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
 import os
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._sockets import DEADLINE
-from tests.reliability.helpers import answer
+from tests.reliability.helpers import answer, await_until, busy_connections, pool
 from tests.reliability.hostile import (
     DONE,
     Connection,
@@ -32,7 +37,7 @@ from tests.unit_tests.helpers import Runner
 BASIC = ["invoke", "stream"]
 MB = 1024 * 1024
 STRESS = os.environ.get("MASHAGPT_STRESS") == "1"
-Start = Callable[[Handler], Hostile]
+Start = Callable[..., Hostile]
 
 
 def model_on(server: Hostile, **kwargs: Any) -> ChatMashaGPT:
@@ -186,18 +191,80 @@ async def test_a_huge_server_message_is_cut_in_the_error_text(
 # ---------------------------------------------------------------- after [DONE]
 
 
+def ends_late(seconds: float, after_done: bytes = b"") -> Handler:
+    """Streams on a kept-alive connection whose body ends `seconds` after `[DONE]`."""
+
+    def handle(conn: Connection) -> None:
+        keep = {"Connection": "keep-alive"}
+        conn.stream([event(chunk("Hello")), event(chunk(" world")), DONE], headers=keep)
+        if after_done:
+            conn.wait(0.05)
+            conn.send(b"%x\r\n%s\r\n" % (len(after_done), after_done))
+        if not conn.wait(seconds):
+            conn.end_chunks()
+
+    return handle
+
+
 @pytest.mark.parametrize("mode", ["stream", "streaming_invoke"])
 async def test_a_body_left_open_after_done_does_not_hold_the_answer(
     run: Runner, hostile: Start, mode: str
 ) -> None:
-    def handle(conn: Connection) -> None:
-        conn.stream([event(chunk("Hello")), event(chunk(" world")), DONE])
-        conn.wait(3)  # a proxy that keeps the body open
-        conn.end_chunks()
-
+    """A proxy keeps the body open: the answer is back at once, the connection closed after
+    the background drain's grace (1 s), never held for the read timeout (10 s)."""
+    server = hostile(ends_late(5.0), keep_alive=True)
     started = time.monotonic()
-    assert await answer(run, model_on(hostile(handle), timeout=10), mode) == "Hello world"
+    assert await answer(run, model_on(server, timeout=10), mode) == "Hello world"
+    assert time.monotonic() - started < 0.5
+    assert busy_connections(pool(run.is_async, timeout=10))  # still being drained
+    assert await await_until(lambda: not busy_connections(pool(run.is_async, timeout=10)), 3)
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("mode", ["stream", "streaming_invoke"])
+async def test_a_body_that_ends_after_done_keeps_its_connection(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    """The end of the body 0.2 s after `[DONE]` (a proxy's separate write): the answer does
+    not wait for it, and the connection still goes back to the pool and serves the next call."""
+    server = hostile(ends_late(0.2), keep_alive=True)
+    model = model_on(server, timeout=10)
+    for _ in range(3):
+        started = time.monotonic()
+        assert await answer(run, model, mode) == "Hello world"
+        assert time.monotonic() - started < 0.15
+        assert await await_until(lambda: not busy_connections(pool(run.is_async, timeout=10)))
+    assert len(server.requests) == 3
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("mode", ["stream", "streaming_invoke"])
+async def test_junk_after_done_is_not_read_for_long(run: Runner, hostile: Start, mode: str) -> None:
+    """More than the drain reads (64 KiB) after `[DONE]`: it gives up and closes at once."""
+    server = hostile(ends_late(5.0, after_done=b": " + b"x" * 100_000 + b"\n\n"), keep_alive=True)
+    started = time.monotonic()
+    assert await answer(run, model_on(server, timeout=10), mode) == "Hello world"
+    assert await await_until(lambda: not busy_connections(pool(run.is_async, timeout=10)), 3)
+    assert time.monotonic() - started < 0.8  # not the drain's 1 s grace
+    assert server.connections == 1
+
+
+async def test_a_users_own_client_is_closed_at_once_after_done(run: Runner, hostile: Start) -> None:
+    """Its sockets do not end by a deadline, so nothing waits in the background for it."""
+    server = hostile(ends_late(0.2), keep_alive=True)
+    own = (
+        {"http_async_client": httpx2.AsyncClient()}
+        if run.is_async
+        else {"http_client": httpx2.Client()}
+    )
+    model = model_on(server, timeout=10, **own)
+    try:
+        for _ in range(2):
+            assert await answer(run, model, "stream") == "Hello world"
+    finally:
+        client = next(iter(own.values()))
+        await client.aclose() if run.is_async else client.close()
+    assert server.connections == 2
 
 
 # ---------------------------------------------------------------- the deadline
@@ -321,3 +388,20 @@ async def test_the_deadline_never_reaches_the_code_between_chunks(hostile: Start
     seen += [DEADLINE.get() async for _ in model.astream("Hi")]
     assert len(seen) >= 4
     assert seen == [None] * len(seen)
+
+
+def test_a_drain_under_way_when_the_loop_ends_leaves_nothing_behind(
+    hostile: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`asyncio.run` ends while the background drain waits: cancelled and closed, silently."""
+    server = hostile(ends_late(5.0), keep_alive=True)
+
+    async def main() -> str:
+        model = model_on(server, timeout=10)
+        return "".join([c.text async for c in model.astream("Hi")])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert asyncio.run(main()) == "Hello world"
+        gc.collect()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

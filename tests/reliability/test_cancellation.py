@@ -15,16 +15,22 @@ import logging
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
-from tests.reliability.helpers import HAS_PROC_NET, busy_connections, open_server_sockets, pool
+from tests.reliability.helpers import (
+    HAS_PROC_NET,
+    await_until,
+    busy_connections,
+    open_server_sockets,
+    pool,
+    wait_until,
+)
 from tests.unit_tests.helpers import Runner
 
 pytestmark = pytest.mark.skipif(not HAS_PROC_NET, reason="reads Linux's /proc/net/tcp")
@@ -40,24 +46,6 @@ def own_emulator() -> Iterator[MashaGPTEmulator]:
 
 def model_for(emu: MashaGPTEmulator) -> ChatMashaGPT:
     return ChatMashaGPT(api_key=emu.api_key, base_url=emu.base_url, timeout=5.0, max_retries=0)
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-async def await_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 # The server holds each of these streams open until the client leaves: only the
