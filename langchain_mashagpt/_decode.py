@@ -35,6 +35,7 @@ __all__ = [
     "SSEDecoder",
     "ServerSentEvent",
     "parse_completion",
+    "plain_json_error",
 ]
 
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
@@ -275,3 +276,17 @@ class ChunkParser:
                 ) from None
             chunks.append(_check_event(body, "stream", event.data, self.n))
         return chunks
+
+
+def plain_json_error(content: bytes, n: int) -> APIResponseValidationError:
+    """The error for a JSON body (or an HTML page) sent where an event stream was asked for.
+
+    Raises:
+        APIError: The body is the server's error (raised here, as `parse_completion` does).
+        APIResponseValidationError: The body is malformed.
+    """
+    parse_completion(content, n)
+    return APIResponseValidationError(
+        "MashaGPT answered a streamed request with a plain JSON completion.",
+        body=kept_body(content),
+    )

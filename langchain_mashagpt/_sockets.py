@@ -82,7 +82,11 @@ class _Stream:
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> _Stream:
-        timeout = _cut(timeout, self._errors.ConnectTimeout)
+        try:
+            timeout = _cut(timeout, self._errors.ConnectTimeout)
+        except Exception:
+            self._stream.close()  # as the stream's own start_tls does when it fails
+            raise
         return _Stream(self._stream.start_tls(ssl_context, server_hostname, timeout), self._errors)
 
     def get_extra_info(self, info: str) -> Any:
@@ -110,7 +114,11 @@ class _AsyncStream:
     async def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> _AsyncStream:
-        timeout = _cut(timeout, self._errors.ConnectTimeout)
+        try:
+            timeout = _cut(timeout, self._errors.ConnectTimeout)
+        except Exception:
+            await self._stream.aclose()  # as the stream's own start_tls does when it fails
+            raise
         stream = await self._stream.start_tls(ssl_context, server_hostname, timeout)
         return _AsyncStream(stream, self._errors)
 

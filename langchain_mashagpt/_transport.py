@@ -24,7 +24,12 @@ from typing import Any, NamedTuple
 from pydantic import SecretStr
 
 from langchain_mashagpt._body import ACCEPT_ENCODING, Body
-from langchain_mashagpt._decode import DEFAULT_MAX_EVENT_BYTES, ChunkParser, parse_completion
+from langchain_mashagpt._decode import (
+    DEFAULT_MAX_EVENT_BYTES,
+    ChunkParser,
+    parse_completion,
+    plain_json_error,
+)
 from langchain_mashagpt._drain import afinish, finish
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at by tests
@@ -42,9 +47,7 @@ from langchain_mashagpt._settings import endpoint, shown_url
 from langchain_mashagpt._sockets import within
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import (
-    APIResponseValidationError,
     MashaGPTError,
-    kept_body,
 )
 
 __all__ = [
@@ -90,15 +93,6 @@ def _failure(exc: Exception) -> str:
 def _not_an_event_stream(headers: Mapping[str, str]) -> bool:
     """Whether a 2xx answer to a stream request is a whole JSON body or HTML page."""
     return headers.get("content-type", "").startswith(("application/json", "text/html"))
-
-
-def _plain_json_error(content: bytes, n: int) -> MashaGPTError:
-    """The error for a JSON body (or an HTML page) sent where an event stream was asked for."""
-    parse_completion(content, n)  # raises the server's error, or on a malformed body
-    return APIResponseValidationError(
-        "MashaGPT answered a streamed request with a plain JSON completion.",
-        body=kept_body(content),
-    )
 
 
 class Transport:
@@ -301,7 +295,7 @@ class Transport:
             n, handed = payload.get("n") or 1, False
             try:
                 if _not_an_event_stream(r.headers):
-                    raise _plain_json_error(
+                    raise plain_json_error(
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
@@ -336,17 +330,13 @@ class Transport:
     async def _aopen(
         self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
     ) -> Any:
-        """Async twin of `_open`; `wait_for` also bounds a user's own client's wait."""
+        """Async twin of `_open`."""
         body, sent = self._body(payload)
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
-                try:
-                    with within(attempts.ends):
-                        sending = client.send(request, stream=True)
-                        r = await asyncio.wait_for(sending, attempts.left())
-                except asyncio.TimeoutError:
-                    raise attempts.expired() from None
+                with within(attempts.ends):
+                    r = await self._asend(client, request, attempts)
                 if r.status_code < 300:
                     return r
                 try:
@@ -363,6 +353,20 @@ class Transport:
                 raise step
             body, sent = self._step(step, payload)
             await asyncio.sleep(step.wait)
+
+    async def _asend(self, client: Any, request: Any, attempts: Attempts) -> Any:
+        """Send, until the status line arrives or the deadline passes.
+
+        The pooled clients' sockets end by the deadline themselves, and cleanly;
+        a user's own client is bounded by `wait_for`, whose cancelling can leave
+        a TLS handshake's socket open in httpcore, so it is not used on ours.
+        """
+        if self._async_client is None:
+            return await client.send(request, stream=True)
+        try:
+            return await asyncio.wait_for(client.send(request, stream=True), attempts.left())
+        except TimeoutError:
+            raise attempts.expired() from None
 
     async def _aread(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
         """Async twin of `_read`."""
@@ -409,7 +413,7 @@ class Transport:
             try:
                 if _not_an_event_stream(r.headers):
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
-                    raise _plain_json_error(content, n)
+                    raise plain_json_error(content, n)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 reads = araws(r, attempts.ends)

@@ -6,9 +6,7 @@ the API documents, not everything a gateway may add.
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
-
-from typing_extensions import NotRequired
+from typing import Literal, NotRequired, TypedDict
 
 Role = Literal["system", "user", "assistant", "function"]
 

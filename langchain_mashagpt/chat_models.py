@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import closing
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
@@ -18,7 +18,6 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
-from typing_extensions import Self
 
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert import Request, build_payload, check_params

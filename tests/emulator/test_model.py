@@ -195,7 +195,7 @@ def test_optional_fields_and_no_punchline() -> None:
 def test_schema_features_validate() -> None:
     from enum import Enum
 
-    class Color(str, Enum):
+    class Color(str, Enum):  # noqa: UP042 - the pre-3.11 spelling users still write
         RED = "red"
         BLUE = "blue"
 

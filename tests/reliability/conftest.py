@@ -11,6 +11,7 @@ server's `Retry-After` is still honoured.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -22,8 +23,8 @@ def hostile() -> Iterator[Callable[..., Hostile]]:
     """Start hostile servers on loopback (`hostile(handler)`); all closed after the test."""
     servers: list[Hostile] = []
 
-    def start(handler: Handler, keep_alive: bool = False) -> Hostile:
-        servers.append(Hostile(handler, keep_alive))
+    def start(handler: Handler, keep_alive: bool = False, tls: Any = None) -> Hostile:
+        servers.append(Hostile(handler, keep_alive, tls))
         return servers[-1]
 
     yield start

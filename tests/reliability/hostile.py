@@ -11,6 +11,7 @@ import functools
 import gzip
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -92,12 +93,16 @@ class Hostile:
     """Serves every request on its own connection with `handler`, then closes it.
 
     With `keep_alive`, a connection serves request after request until the
-    client closes it (the handler then answers with `Connection: keep-alive`).
+    client closes it (the handler then answers with `Connection: keep-alive`);
+    with `tls`, it speaks HTTPS (`base_url` says so).
     """
 
-    def __init__(self, handler: Handler, keep_alive: bool = False) -> None:
+    def __init__(
+        self, handler: Handler, keep_alive: bool = False, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.handler = handler
         self.keep_alive = keep_alive
+        self.tls = tls
         self.connections = 0
         self.requests: list[Connection] = []
         self._stop = threading.Event()
@@ -111,7 +116,7 @@ class Hostile:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/v1"
 
     def _accept(self) -> None:
         while not self._stop.is_set():
@@ -128,8 +133,10 @@ class Hostile:
             self._threads.append(thread)
 
     def _serve(self, sock: socket.socket) -> None:
-        conn = Connection(sock, self._stop)
         try:
+            if self.tls is not None:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            conn = Connection(sock, self._stop)
             while conn.read_request():
                 self.requests.append(conn)
                 self.handler(conn)

@@ -1,0 +1,105 @@
+"""The deadline and connection reuse over TLS, as the real API is reached (https).
+
+The pooled clients' sockets end by the call's deadline (`_sockets`), the TLS
+handshake included. The server's certificate is a self-signed one for
+127.0.0.1 (`data/loopback-cert.pem`, valid to 2126), trusted through
+`SSL_CERT_FILE`; each test uses a timeout of its own, so the shared client it
+gets is built while that variable is set.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from langchain_mashagpt import ChatMashaGPT, errors
+from tests.reliability.helpers import MODES, answer, await_until, busy_connections, pool
+from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
+from tests.unit_tests.helpers import Runner
+
+DATA = Path(__file__).parent / "data"
+TIMEOUT = 9.25
+"""The read timeout of these tests' models: their own shared clients (see above)."""
+Start = Callable[..., Hostile]
+
+
+@pytest.fixture
+def tls(monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """The server's TLS context; the client trusts its certificate."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "loopback-cert.pem"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(DATA / "loopback-cert.pem", DATA / "loopback-key.pem")
+    return context
+
+
+def model_on(server: Hostile, **kwargs: Any) -> ChatMashaGPT:
+    return ChatMashaGPT(
+        api_key="sk-hostile-test",
+        base_url=server.base_url,
+        timeout=TIMEOUT,
+        max_retries=2,
+        retry_backoff=0.01,
+        **kwargs,
+    )
+
+
+def hello(conn: Connection) -> None:
+    """Hello world on a kept-alive connection; a stream's body ends 0.2 s after `[DONE]`."""
+    keep = {"Connection": "keep-alive"}
+    if conn.payload.get("stream"):
+        conn.stream([event(chunk("Hello")), event(chunk(" world")), DONE], headers=keep)
+        if not conn.wait(0.2):
+            conn.end_chunks()
+    else:
+        conn.reply(200, completion(), headers=keep)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_answers_over_tls_reuse_one_connection(
+    run: Runner, hostile: Start, tls: ssl.SSLContext, mode: str
+) -> None:
+    server = hostile(hello, keep_alive=True, tls=tls)
+    model = model_on(server)
+    for _ in range(3):
+        started = time.monotonic()
+        assert await answer(run, model, mode) == "Hello world"
+        assert time.monotonic() - started < 0.5  # no wait for the end after [DONE]
+        assert await await_until(lambda: not busy_connections(pool(run.is_async, TIMEOUT)))
+    assert server.base_url.startswith("https://")
+    assert len(server.requests) == 3
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+async def test_processing_forever_over_tls_is_stopped_by_the_deadline(
+    run: Runner, hostile: Start, tls: ssl.SSLContext, mode: str
+) -> None:
+    def handle(conn: Connection) -> None:
+        while not conn.wait(0.1):
+            conn.send(b"HTTP/1.1 102 Processing\r\n\r\n")
+
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 1 s"):
+        await answer(run, model_on(hostile(handle, tls=tls), deadline=1.0), mode)
+    assert 0.95 < time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+async def test_a_tls_handshake_that_never_ends_is_stopped_by_the_deadline(
+    run: Runner, hostile: Start, mode: str
+) -> None:
+    """A server that takes the connection and never answers the client's hello."""
+    server = hostile(lambda conn: None)  # plain TCP: the hello is read as a request head
+    url = server.base_url.replace("http://", "https://")
+    model = ChatMashaGPT(
+        api_key="sk-hostile-test", base_url=url, timeout=TIMEOUT, deadline=1.0, retry_backoff=0.01
+    )
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceededError, match=r"deadline of 1 s"):
+        await answer(run, model, mode)
+    assert 0.95 < time.monotonic() - started < 1.5
