@@ -61,6 +61,29 @@ def measure(
     print(f"| {name} | {outcome} | {elapsed:.2f} s | {peak / MB:.0f} MiB |")
 
 
+def reuse(calls: int) -> None:
+    """Streams whose body ends 1 ms after `[DONE]` (a proxy's separate write), one after another."""
+
+    def handle(conn: Connection) -> None:
+        conn.stream([event(chunk("Hello")), DONE], headers={"Connection": "keep-alive"})
+        time.sleep(0.001)
+        conn.end_chunks()
+
+    server = Hostile(handle, keep_alive=True)
+    try:
+        model = ChatMashaGPT(api_key="sk-bounds", base_url=server.base_url, max_retries=0)
+        started = time.perf_counter()
+        for _ in range(calls):
+            list(model.stream("hi"))
+        elapsed = time.perf_counter() - started
+    finally:
+        server.close()
+    print(
+        f"| {calls} streams, body ends 1 ms after [DONE] | {server.connections} connection(s) "
+        f"| {elapsed / calls * 1000:.1f} ms per stream | — |"
+    )
+
+
 def line_decode(size: int) -> float:
     decoder = SSEDecoder(max_event_bytes=size + MB)
     piece = b"x" * (64 * 1024)
@@ -135,6 +158,43 @@ def main() -> None:
             conn.send(b"1\r\n \r\n")
 
     measure("a byte every 0.5 s, deadline=5", drip, lambda m: m.invoke("hi"), deadline=5.0)
+
+    def processing(conn: Connection) -> None:
+        while not conn.wait(0.1):
+            conn.send(b"HTTP/1.1 102 Processing\r\n\r\n")
+
+    measure(
+        "`102 Processing` every 0.1 s, deadline=5",
+        processing,
+        lambda m: m.invoke("hi"),
+        deadline=5.0,
+    )
+
+    def header_drip(conn: Connection) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        while not conn.wait(0.1):
+            conn.send(b"a")
+
+    measure(
+        "a header byte every 0.1 s, deadline=5", header_drip, lambda m: m.invoke("hi"), deadline=5.0
+    )
+
+    def late_stall(conn: Connection) -> None:
+        conn.send(
+            conn.head_of(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        )
+        for _ in range(45):
+            conn.wait(0.1)
+            conn.send(b"1\r\n \r\n")
+        conn.wait(60)
+
+    measure(
+        "drips for 4.5 s then stalls, deadline=5 (timeout 120)",
+        late_stall,
+        lambda m: m.invoke("hi"),
+        deadline=5.0,
+    )
+    reuse(20)
 
     print()
     for size in (20 * MB, line):
