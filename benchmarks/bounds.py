@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
+import ssl
 import sys
 import time
 import tracemalloc
@@ -37,6 +39,7 @@ from tests.reliability.hostile import (  # noqa: E402
 )
 
 MB = 1024 * 1024
+DATA = HERE.parent / "tests" / "reliability" / "data"
 
 
 def measure(
@@ -61,7 +64,7 @@ def measure(
     print(f"| {name} | {outcome} | {elapsed:.2f} s | {peak / MB:.0f} MiB |")
 
 
-def reuse(calls: int) -> None:
+def reuse(calls: int, tls: bool) -> None:
     """Streams whose body ends 1 ms after `[DONE]` (a proxy's separate write), one after another."""
 
     def handle(conn: Connection) -> None:
@@ -69,9 +72,17 @@ def reuse(calls: int) -> None:
         time.sleep(0.001)
         conn.end_chunks()
 
-    server = Hostile(handle, keep_alive=True)
+    context = None
+    if tls:  # the reliability tests' self-signed certificate for 127.0.0.1
+        os.environ["SSL_CERT_FILE"] = str(DATA / "loopback-cert.pem")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(DATA / "loopback-cert.pem", DATA / "loopback-key.pem")
+    server = Hostile(handle, keep_alive=True, tls=context)
     try:
-        model = ChatMashaGPT(api_key="sk-bounds", base_url=server.base_url, max_retries=0)
+        # A timeout of its own: a shared client built now, trusting that certificate.
+        model = ChatMashaGPT(
+            api_key="sk-bounds", base_url=server.base_url, max_retries=0, timeout=99.0 + tls
+        )
         started = time.perf_counter()
         for _ in range(calls):
             list(model.stream("hi"))
@@ -79,8 +90,8 @@ def reuse(calls: int) -> None:
     finally:
         server.close()
     print(
-        f"| {calls} streams, body ends 1 ms after [DONE] | {server.connections} connection(s) "
-        f"| {elapsed / calls * 1000:.1f} ms per stream | — |"
+        f"| {calls} streams over {'TLS' if tls else 'TCP'}, body ending 1 ms after [DONE] "
+        f"| {server.connections} connections | {elapsed / calls * 1000:.1f} ms per stream | — |"
     )
 
 
@@ -194,7 +205,8 @@ def main() -> None:
         lambda m: m.invoke("hi"),
         deadline=5.0,
     )
-    reuse(20)
+    reuse(50, tls=False)
+    reuse(50, tls=True)
 
     print()
     for size in (20 * MB, line):

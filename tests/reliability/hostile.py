@@ -127,6 +127,7 @@ class Hostile:
             except OSError:
                 return
             sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as servers do
             self.connections += 1
             thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
             thread.start()
