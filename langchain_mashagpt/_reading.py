@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-from langchain_mashagpt._sockets import DEADLINE, earliest
+from langchain_mashagpt._sockets import DEADLINE
 
 __all__ = ["araws", "encoding", "raws", "read_now"]
 
@@ -20,20 +20,23 @@ def encoding(response: Any) -> str:
 
 
 def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
-    """The raw reads of a body, each ending by `ends` or an earlier deadline (`_sockets`).
+    """The raw reads of a body, each ending by `ends` or an earlier deadline in force.
 
-    A body read already (a mock's) comes in one piece.
+    The deadline is set around each read only (`_sockets.DEADLINE`), never
+    while the caller runs. A body read already (a mock's) comes in one piece.
     """
     if response.is_stream_consumed:
         yield response.content
         return
     reads = response.iter_raw()
+    get, set_, reset = DEADLINE.get, DEADLINE.set, DEADLINE.reset  # once: this runs per read
     while True:
-        token = DEADLINE.set(earliest(ends))
+        outer = get()
+        token = set_(ends if outer is None or (ends is not None and ends < outer) else outer)
         try:
             raw = next(reads, None)
         finally:
-            DEADLINE.reset(token)
+            reset(token)
         if raw is None:
             return
         yield raw
@@ -45,12 +48,14 @@ async def araws(response: Any, ends: float | None = None) -> AsyncGenerator[byte
         yield response.content
         return
     reads = response.aiter_raw()
+    get, set_, reset = DEADLINE.get, DEADLINE.set, DEADLINE.reset
     while True:
-        token = DEADLINE.set(earliest(ends))
+        outer = get()
+        token = set_(ends if outer is None or (ends is not None and ends < outer) else outer)
         try:
             raw = await anext(reads, None)
         finally:
-            DEADLINE.reset(token)
+            reset(token)
         if raw is None:
             return
         yield raw

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["DEADLINE", "bound_sockets", "earliest", "within"]
+__all__ = ["DEADLINE", "bound_sockets", "within"]
 
 DEADLINE: ContextVar[float | None] = ContextVar("langchain_mashagpt_deadline", default=None)
 """When the call running in this context must end (`time.monotonic()`), or `None`."""
@@ -42,20 +43,20 @@ class within:
         DEADLINE.reset(self._token)
 
 
-def earliest(ends: float | None) -> float | None:
-    """The earlier of `ends` and the deadline already in force in this context."""
-    outer = DEADLINE.get()
-    if outer is None or (ends is not None and ends < outer):
-        return ends
-    return outer
+def _cut(
+    timeout: float | None,
+    error: type[Exception],
+    _ends: Callable[[], float | None] = DEADLINE.get,
+    _now: Callable[[], float] = time.monotonic,
+) -> float | None:
+    """`timeout` cut to what is left of the deadline; raise `error` if nothing is.
 
-
-def _cut(timeout: float | None, error: type[Exception]) -> float | None:
-    """`timeout` cut to what is left of the deadline; raise `error` if nothing is."""
-    ends = DEADLINE.get()
+    Runs on every read: the lookups are bound once, as defaults.
+    """
+    ends = _ends()
     if ends is None:
         return timeout
-    left = ends - time.monotonic()
+    left = ends - _now()
     if left <= 0:
         raise error("The call's deadline has passed.")
     return left if timeout is None or timeout > left else timeout
