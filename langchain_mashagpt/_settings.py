@@ -29,6 +29,7 @@ __all__ = [
     "ALIASES",
     "call_params",
     "check_base_url",
+    "check_deadline",
     "check_retry_backoff",
     "check_timeout",
     "client_settings",
@@ -175,6 +176,24 @@ def check_timeout(timeout: float | None) -> float | None:
             f"got {timeout!r}."
         )
     return timeout
+
+
+def check_deadline(deadline: object) -> float | None:
+    """A call's `deadline` if it can work: `None` (no limit) or a number of seconds above 0.
+
+    Checked on the field and on a per-call `deadline=`, before anything is sent.
+
+    Raises:
+        ValueError: Zero, a negative number, NaN, or not a number.
+    """
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not deadline > 0:
+        raise ValueError(
+            "deadline must be a number of seconds above 0 (the most one call may take), "
+            f"or None for no limit; got {deadline!r}."
+        )
+    return float(deadline)
 
 
 def check_retry_backoff(seconds: float) -> float:

@@ -43,7 +43,7 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
 from langchain_mashagpt._reading import araws, encoding, raws
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
-from langchain_mashagpt._settings import endpoint, shown_url
+from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
 from langchain_mashagpt._sockets import within
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import (
@@ -172,7 +172,7 @@ class Transport:
     def _attempts(self, deadline: float | None) -> Attempts:
         return Attempts(
             max_retries=self.max_retries,
-            deadline=self.deadline if deadline is _DEFAULT else deadline,
+            deadline=check_deadline(self.deadline if deadline is _DEFAULT else deadline),
             url=self.shown_url,
             initial_backoff=self.initial_backoff,
         )

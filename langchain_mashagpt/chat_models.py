@@ -26,6 +26,7 @@ from langchain_mashagpt._retry import INITIAL_BACKOFF
 from langchain_mashagpt._settings import (
     call_params,
     check_base_url,
+    check_deadline,
     check_retry_backoff,
     check_timeout,
     client_settings,
@@ -190,7 +191,7 @@ class ChatMashaGPT(BaseChatModel):
     retry_backoff: Annotated[float, AfterValidator(check_retry_backoff)] = INITIAL_BACKOFF
     """Seconds before the first retry when the server does not say how long to wait
     (`Retry-After`); doubled for each further retry up to 8 s, with jitter. 0 retries at once."""
-    deadline: float | None = Field(default=DEFAULT_DEADLINE, gt=0)
+    deadline: Annotated[float | None, AfterValidator(check_deadline)] = DEFAULT_DEADLINE
     """Seconds one call may take in all: every attempt, read and wait between them
     (default 600; `None`: no limit). Also per call: `invoke(..., deadline=30)`."""
     max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, gt=0)

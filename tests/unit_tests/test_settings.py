@@ -345,3 +345,43 @@ async def test_max_tokens_twice_in_one_call_is_refused(server: MockServer, run: 
     with pytest.raises(ValueError, match="max_tokens was given twice"):
         await run.invoke(server.model(), "hi", max_tokens=5, max_completion_tokens=6)
     assert server.requests == []
+
+
+@pytest.mark.parametrize("deadline", [0, -5, float("nan"), "30", True])
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+async def test_a_per_call_deadline_that_cannot_work_is_refused_before_sending(
+    server: MockServer, run: Runner, deadline: Any, mode: str
+) -> None:
+    server.reply(completion_ok())
+    model = server.model()
+    call = run.invoke if mode == "invoke" else run.stream
+    with pytest.raises(ValueError, match=r"deadline must be a number of seconds above 0.*None"):
+        await call(model, "hi", deadline=deadline)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("deadline", [0, -1.5, float("nan")])
+def test_a_deadline_field_that_cannot_work_is_refused(deadline: float) -> None:
+    with pytest.raises(ValueError, match=r"deadline must be a number of seconds above 0"):
+        ChatMashaGPT(api_key="sk-test", deadline=deadline)
+
+
+async def test_a_per_call_deadline_of_none_lifts_the_fields(
+    server: MockServer, run: Runner
+) -> None:
+    server.reply(completion_ok())
+    message = await run.invoke(server.model(deadline=0.001), "hi", deadline=None)
+    assert message.content
+    assert len(server.requests) == 1
+
+
+async def test_a_deadline_assigned_after_use_is_checked_before_sending(
+    server: MockServer, run: Runner
+) -> None:
+    server.reply(completion_ok())
+    model = server.model()
+    await run.invoke(model, "hi")
+    model.deadline = -1  # assignment is not validated by pydantic here
+    with pytest.raises(ValueError, match=r"deadline must be a number of seconds above 0"):
+        await run.invoke(model, "hi")
+    assert len(server.requests) == 1
