@@ -46,9 +46,7 @@ from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
 from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
 from langchain_mashagpt._sockets import within
 from langchain_mashagpt._version import __version__
-from langchain_mashagpt.errors import (
-    MashaGPTError,
-)
+from langchain_mashagpt.errors import MashaGPTError
 
 __all__ = [
     "DEFAULT_DEADLINE",
