@@ -81,6 +81,7 @@ class ChatMashaGPT(BaseChatModel):
           timeouts (default 2).
         - `retry_backoff` (`float`): seconds before the first retry when the server
           does not say (default 0.5, doubled per retry; 0 retries at once).
+        - `deadline` (`float | None`): seconds one call may take in all (default 600).
 
     Instantiate:
         ```python
