@@ -24,7 +24,7 @@ from langchain_mashagpt._json import dumps
 from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
 from langchain_mashagpt._response_format import apply_response_format
-from langchain_mashagpt._tools import apply_openai_tools
+from langchain_mashagpt._tools import apply_openai_tools, clean_descriptions
 from langchain_mashagpt._wire import FunctionCall, Message
 
 __all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]
@@ -109,6 +109,7 @@ def build_payload(
     if payload.get("stop") == []:
         del payload["stop"]
     check_params(payload)
+    clean_descriptions(payload)
     apply_openai_tools(payload)
     text_function = apply_response_format(payload)
     user_names = rename_functions(payload)

@@ -18,10 +18,17 @@ function of `_parallel` joins in, by `tool_choice`:
 - `"any"`/`"required"`/`True`: the batch function alone, carrying each tool's
   schema, forced; it replaces the forced single tool and the `select_tool`
   dispatcher, since its `minItems` 1 already requires a call.
+
+Every function's `description` goes out as `inspect.cleandoc` leaves it. One
+taken from a docstring otherwise depends on the Python version: 3.13 strips a
+docstring's indentation when compiling it, older versions keep it, and
+langchain-core's `textwrap.dedent` removes nothing when the first line is not
+indented; so the same tool would send different bodies.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +38,7 @@ from langchain_mashagpt._wire import FunctionDefinition
 __all__ = [
     "DISPATCHER_NAME",
     "apply_openai_tools",
+    "clean_descriptions",
     "function_call_for",
     "functions_for",
 ]
@@ -71,8 +79,8 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
         parameters.setdefault("type", "object")
         parameters.setdefault("properties", {})
         function: FunctionDefinition = {"name": name, "parameters": parameters}
-        if spec.get("description"):
-            function["description"] = spec["description"]
+        if description := _clean(spec.get("description")):
+            function["description"] = description
         twin = next((f for f in functions if f["name"] == name), None)
         if twin is None:
             functions.append(function)
@@ -82,6 +90,27 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
                 "apart by name only, so give each its own."
             )
     return functions
+
+
+def _clean(description: Any) -> Any:
+    """A description without the indentation Python versions disagree on (module docstring)."""
+    return inspect.cleandoc(description) if isinstance(description, str) else description
+
+
+def clean_descriptions(payload: dict[str, Any]) -> None:
+    """Clean the descriptions of `payload`'s `functions` as `functions_for` does, in place.
+
+    For functions bound as they go on the wire (`bind(functions=…)`, as
+    `create_openai_functions_agent` binds its tools), which skip `functions_for`.
+    """
+    functions = payload.get("functions")
+    if isinstance(functions, (list, tuple)):
+        payload["functions"] = [
+            {**f, "description": _clean(f["description"])}
+            if isinstance(f, dict) and "description" in f
+            else f
+            for f in functions
+        ]
 
 
 def _untitled(schema: Any) -> Any:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, tool
+from langchain_core.utils.function_calling import (
+    convert_to_openai_function,
+    convert_to_openai_tool,
+)
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
@@ -147,6 +153,107 @@ async def test_one_tool_given_twice_is_sent_once(server: MockServer, run: Runner
     twice: list[Any] = [GetPrice, GetPrice.model_json_schema(), get_time, get_time]
     await run.invoke(server.model().bind_tools(twice), "x")
     assert [f["name"] for f in server.body["functions"]] == ["GetPrice", "get_time"]
+
+
+# ---------------------------------------------------------------- descriptions
+
+# One docstring of a function defined inside another (or a method) as Python 3.11 and
+# 3.12 keep it, and as 3.13 compiles it, its indentation stripped. langchain-core's
+# `textwrap.dedent` removes nothing from either (the first line is not indented), so
+# `tool.description` differs by version; the body sent must not.
+DOC_311 = "Add two integers.\n\n        Takes a and b.\n\n        Args:\n            a: The first.\n        "
+DOC_313 = "Add two integers.\n\nTakes a and b.\n\nArgs:\n    a: The first.\n"
+CLEAN_DOC = "Add two integers.\n\nTakes a and b.\n\nArgs:\n    a: The first."
+
+
+def adder_with_doc(doc: str) -> Callable[[int, int], int]:
+    def adder(a: int, b: int) -> int:
+        return a + b
+
+    adder.__doc__ = doc
+    return adder
+
+
+def this_pythons_adder() -> Callable[[int, int], int]:
+    def adder(a: int, b: int) -> int:
+        """Add two integers.
+
+        Takes a and b.
+
+        Args:
+            a: The first.
+        """
+        return a + b
+
+    return adder
+
+
+# How a function's docstring reaches a request: each gives the model's bound kwargs.
+BINDINGS: dict[str, Callable[[Callable[..., Any]], dict[str, Any]]] = {
+    "@tool": lambda f: {"tools": [tool(f)]},
+    "@tool(infer_schema=False)": lambda f: {"tools": [tool(infer_schema=False)(f)]},
+    "OpenAI tool dict": lambda f: {"tools": [convert_to_openai_tool(tool(f))]},
+    # create_openai_tools_agent
+    "bind(tools=…)": lambda f: {"bind": {"tools": [convert_to_openai_tool(tool(f))]}},
+    # create_openai_functions_agent
+    "bind(functions=…)": lambda f: {"bind": {"functions": [convert_to_openai_function(tool(f))]}},
+}
+
+
+@pytest.mark.parametrize("binding", list(BINDINGS))
+@pytest.mark.parametrize(
+    "function",
+    [adder_with_doc(DOC_311), adder_with_doc(DOC_313), this_pythons_adder()],
+    ids=["as-3.11-keeps-it", "as-3.13-compiles-it", "this-python"],
+)
+def test_a_docstring_goes_out_the_same_on_every_python(
+    server: MockServer, binding: str, function: Callable[..., Any]
+) -> None:
+    server.json(completion())
+    how = BINDINGS[binding](function)
+    model: Any = server.model()
+    bound = model.bind_tools(how["tools"]) if "tools" in how else model.bind(**how["bind"])
+    bound.invoke("hi")
+    (sent,) = server.body["functions"]
+    assert sent["description"] == CLEAN_DOC
+
+
+async def test_the_dispatcher_and_the_batch_function_list_the_clean_description(
+    server: MockServer, run: Runner
+) -> None:
+    server.json(completion())
+    for doc in (DOC_311, DOC_313):
+        tools = [tool(adder_with_doc(doc)), get_time]
+        await run.invoke(server.model().bind_tools(tools, tool_choice="any"), "x")
+        batched = server.model().bind_tools(tools, tool_choice="any", parallel_tool_calls=True)
+        await run.invoke(batched, "x")
+    (dispatcher,), (batch,), *again = [body["functions"] for body in server.bodies]
+    assert again == [[dispatcher], [batch]]
+    assert dispatcher["parameters"]["properties"]["adder"]["description"] == CLEAN_DOC
+    assert f"- adder: {CLEAN_DOC}\n- get_time: " in dispatcher["description"]
+    assert f"- adder: {CLEAN_DOC}\n- get_time: " in batch["description"]
+
+
+def test_a_description_is_sent_as_cleandoc_leaves_it(server: MockServer) -> None:
+    """Explicit ones too: blank first and last lines, common indentation, tabs."""
+    server.json(completion())
+    described = [
+        {"name": "a", "description": "\n    Search.\n\n    More.\n    ", "parameters": EMPTY},
+        {"name": "b", "description": "Search.\n\tMore.\n\t\tDeeper.", "parameters": EMPTY},
+    ]
+    server.model().bind_tools(described).invoke("x")
+    sent = {f["name"]: f.get("description") for f in server.body["functions"]}
+    assert sent == {"a": "Search.\n\nMore.", "b": "Search.\nMore.\n        Deeper."}
+
+
+def test_token_counts_do_not_depend_on_the_python_version(server: MockServer) -> None:
+    model = server.model(model="gpt-4o-mini")
+    messages = [HumanMessage("hi")]
+    counts = {
+        model.get_num_tokens_from_messages(messages, tools=[tool(adder_with_doc(doc))])
+        for doc in (DOC_311, DOC_313)
+    }
+    assert len(counts) == 1
 
 
 # ---------------------------------------------------------------- tool_choice
