@@ -94,7 +94,11 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
 
 def _clean(description: Any) -> Any:
     """A description without the indentation Python versions disagree on (module docstring)."""
-    return inspect.cleandoc(description) if isinstance(description, str) else description
+    if not isinstance(description, str):
+        return description
+    if "\n" not in description and "\t" not in description and description == description.strip():
+        return description  # one clean line, as most are: cleandoc would return it as it is
+    return inspect.cleandoc(description)
 
 
 def clean_descriptions(payload: dict[str, Any]) -> None:
@@ -102,15 +106,20 @@ def clean_descriptions(payload: dict[str, Any]) -> None:
 
     For functions bound as they go on the wire (`bind(functions=…)`, as
     `create_openai_functions_agent` binds its tools), which skip `functions_for`.
+    Runs per request: the list is copied only when a description changes.
     """
     functions = payload.get("functions")
-    if isinstance(functions, (list, tuple)):
-        payload["functions"] = [
-            {**f, "description": _clean(f["description"])}
-            if isinstance(f, dict) and "description" in f
-            else f
-            for f in functions
-        ]
+    if not isinstance(functions, list | tuple):
+        return
+    cleaned, changed = [], False
+    for function in functions:
+        if isinstance(function, dict):
+            description = function.get("description")
+            if (clean := _clean(description)) != description:
+                function, changed = {**function, "description": clean}, True
+        cleaned.append(function)
+    if changed:
+        payload["functions"] = cleaned
 
 
 def _untitled(schema: Any) -> Any:
