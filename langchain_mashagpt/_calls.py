@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._json import dumps, is_blank, loads
+from langchain_mashagpt._json import dumps, is_blank, loads_exact
 from langchain_mashagpt._parallel import batch_tools, decode_batch, is_batch
 from langchain_mashagpt._tools import DISPATCHER_NAME
 
@@ -120,7 +120,7 @@ class CallPlan:
         if self.batch and is_batch(name):
             return self._batched(raw)
         try:
-            args = {} if is_blank(raw) else loads(raw)
+            args = {} if is_blank(raw) else loads_exact(raw)
         except ValueError as exc:
             return [InvalidCall(self.user_name(name), raw, f"arguments are not JSON: {exc}")]
         if not isinstance(args, dict):

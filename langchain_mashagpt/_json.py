@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 try:
@@ -10,7 +12,10 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - orjson comes with langsmith on CPython
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["dumps", "is_blank", "loads"]
+__all__ = ["dumps", "is_blank", "loads", "loads_exact"]
+
+_LONG_DIGITS = re.compile(r"\d{19}")
+"""A run of digits that may be an integer beyond 64 bits (orjson makes those floats)."""
 
 
 def dumps(obj: Any) -> bytes:
@@ -25,6 +30,36 @@ def loads(data: bytes | str) -> Any:
     if orjson is not None:
         return orjson.loads(data)
     return json.loads(data)  # pragma: no cover
+
+
+def loads_exact(text: str) -> Any:
+    """Parse JSON keeping every integer exact, for a function call's arguments.
+
+    orjson turns an integer beyond 64 bits into a float, silently (a tool's id of
+    2**64 would arrive rounded). Text with a run of 19 or more digits is parsed by
+    the standard library instead, under orjson's rules: no `NaN` or `Infinity`,
+    no number too large for a float, no nesting deeper than Python can parse.
+
+    Raises:
+        ValueError: Malformed JSON, under those rules.
+    """
+    if orjson is None or _LONG_DIGITS.search(text) is None:
+        return loads(text)
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to parse") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is too large for a float")
+    return value
 
 
 def is_blank(text: str) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from langchain_mashagpt._json import dumps, is_blank, loads
+from langchain_mashagpt._json import dumps, is_blank, loads_exact
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
@@ -175,7 +175,7 @@ def decode_batch(raw: str, tools: frozenset[str]) -> list[BatchItem]:
         batch function itself, carrying `raw`, so nothing the model said is lost.
     """
     try:
-        args = {} if is_blank(raw) else loads(raw)
+        args = {} if is_blank(raw) else loads_exact(raw)
     except ValueError as exc:
         return [(BATCH_NAME, raw, f"arguments are not JSON: {exc}")]
     uses = args.get("tool_uses") if isinstance(args, dict) else None

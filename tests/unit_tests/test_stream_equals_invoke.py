@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
@@ -117,6 +117,8 @@ PLANS = {
 @given(
     raw=arguments(), cuts=st.lists(st.integers(0, 80), max_size=6), finish=st.sampled_from(FINISHES)
 )
+@example(raw='{"": -9223372036854775809}', cuts=[], finish="function_call")  # beyond 64 bits
+@example(raw='{"id": 18446744073709551616, "n": [1e3]}', cuts=[9], finish="stop")
 def test_stream_sums_to_invoke(
     plan_name: str, raw: str, cuts: list[int], finish: str | None
 ) -> None:
