@@ -19,10 +19,17 @@ _LONG_DIGITS = re.compile(r"\d{19}")
 
 
 def dumps(obj: Any) -> bytes:
-    """Serialise `obj` as compact JSON in real UTF-8 (Russian is never escaped)."""
+    """Serialise `obj` as compact JSON in real UTF-8 (Russian is never escaped).
+
+    An integer beyond 64 bits, which orjson refuses, goes out exact through the
+    standard library (NaN there is an error, not invalid JSON).
+    """
     if orjson is not None:
-        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()  # pragma: no cover
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            pass  # an integer beyond 64 bits, or a type JSON cannot take: the error below
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def loads(data: bytes | str) -> Any:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from langchain_mashagpt._json import loads, loads_exact
+from langchain_mashagpt._json import dumps, loads, loads_exact
 from tests.unit_tests.helpers import MockServer, Runner, sse_call
 
 
@@ -72,3 +74,35 @@ async def test_a_tool_call_with_a_huge_id_arrives_exact(server: MockServer, run:
     for chunk in chunks[1:]:
         merged += chunk
     assert merged.tool_calls[0]["args"] == {"order_id": 18446744073709551617}
+
+
+def test_integers_beyond_64_bits_go_out_exact() -> None:
+    assert (
+        dumps({"id": 2**64, "name": "Маша"}) == '{"id":18446744073709551616,"name":"Маша"}'.encode()
+    )
+    assert dumps({"id": 2**63 - 1}) == b'{"id":9223372036854775807}'  # orjson's own range
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        dumps({"id": 2**64, "x": float("nan")})
+
+
+async def test_a_history_with_a_huge_id_is_sent_exact(server: MockServer, run: Runner) -> None:
+    server.json(
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Done."},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+    )
+    history = [
+        HumanMessage("cancel order 18446744073709551617"),
+        AIMessage("", tool_calls=[{"name": "cancel", "args": {"order_id": 2**64 + 1}, "id": "c1"}]),
+        ToolMessage("cancelled", tool_call_id="c1"),
+    ]
+    assert (await run.invoke(server.model(), history)).content == "Done."
+    sent = json.loads(server.requests[0].content)
+    call = sent["messages"][1]["function_call"]
+    assert json.loads(call["arguments"]) == {"order_id": 18446744073709551617}

@@ -133,6 +133,7 @@ def test_stream_sums_to_invoke(
 @given(
     raw=arguments(), cuts=st.lists(st.integers(0, 80), max_size=6), finish=st.sampled_from(FINISHES)
 )
+@example(raw='{"": -9223372036854775809}', cuts=[], finish="function_call")  # beyond 64 bits
 def test_dispatched_stream_sums_to_invoke(raw: str, cuts: list[int], finish: str | None) -> None:
     payload = {
         "functions": [{"name": DISPATCHER_NAME, "parameters": {"properties": {"a": {}, "b": {}}}}]
