@@ -28,6 +28,7 @@ indented; so the same tool would send different bodies.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Sequence
 from typing import Any
@@ -94,10 +95,12 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
 
 def _clean(description: Any) -> Any:
     """A description without the indentation Python versions disagree on (module docstring)."""
-    if not isinstance(description, str):
-        return description
-    if "\n" not in description and "\t" not in description and description == description.strip():
-        return description  # one clean line, as most are: cleandoc would return it as it is
+    return _cleandoc(description) if isinstance(description, str) else description
+
+
+@functools.lru_cache(maxsize=1024)
+def _cleandoc(description: str) -> str:
+    """`inspect.cleandoc`, remembered: the same tools' descriptions come with every request."""
     return inspect.cleandoc(description)
 
 
