@@ -25,6 +25,7 @@ from langchain_mashagpt.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestEncodingError,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestEncodingError",
     "__version__",
     "get_mashagpt_callback",
 ]

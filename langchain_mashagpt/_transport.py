@@ -31,7 +31,7 @@ from langchain_mashagpt._decode import (
     plain_json_error,
 )
 from langchain_mashagpt._drain import afinish, finish
-from langchain_mashagpt._json import dumps
+from langchain_mashagpt._json import BODY, dumps
 from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at by tests
     _ASYNC_CLIENTS,
     _SYNC_CLIENTS,
@@ -201,7 +201,7 @@ class Transport:
         refused = _REFUSED_FIELDS.get(self.url, ())
         if refused:
             payload = {k: v for k, v in payload.items() if k not in refused}
-        return dumps(payload), frozenset({"stream_options"} & payload.keys())
+        return dumps(payload, BODY), frozenset({"stream_options"} & payload.keys())
 
     def _step(self, step: Retry, payload: dict[str, Any]) -> tuple[bytes, frozenset[str]]:
         """Take note of a field to leave out; the body of the next attempt."""
