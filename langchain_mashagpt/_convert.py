@@ -20,7 +20,7 @@ from langchain_core.messages import (
 )
 
 from langchain_mashagpt._calls import CallPlan
-from langchain_mashagpt._encodable import Messages
+from langchain_mashagpt._encodable import Messages, plain_number
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
@@ -102,9 +102,12 @@ def build_payload(
 
     `params` holds the model's fields merged with bound and per-call keyword
     arguments; `None` values are left out, `stream_usage` becomes
-    `stream_options`. Raises `ValueError` before anything is sent.
+    `stream_options`, numpy's numbers become Python's (as the constructor makes
+    them), here and in `logit_bias`. Raises `ValueError` before anything is sent.
     """
-    payload = {k: v for k, v in params.items() if v is not None}
+    payload = {k: plain_number(v) for k, v in params.items() if v is not None}
+    if isinstance(bias := payload.get("logit_bias"), Mapping):
+        payload["logit_bias"] = {plain_number(k): plain_number(v) for k, v in bias.items()}
     stream_usage = payload.pop("stream_usage", False)
     payload.pop("stream", None)
     if payload.get("stop") == []:
