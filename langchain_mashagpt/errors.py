@@ -24,6 +24,8 @@ either::
     ├── APIResponseValidationError    a 2xx answer that is not what the API documents
     ├── RequestEncodingError          the request cannot be written as JSON (ValueError,
     │                                 TypeError); raised before sending
+    ├── MissingDependencyError        an optional package the setup needs is missing
+    │                                 (ImportError), e.g. socksio for a SOCKS proxy
     └── BudgetExceededError           a usage budget is spent (see `callbacks`)
 
 No message, `repr` or attribute of these errors ever holds the API key, nor any
@@ -68,6 +70,7 @@ __all__ = [
     "InsufficientBalanceError",
     "InternalServerError",
     "MashaGPTError",
+    "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -251,6 +254,14 @@ class RequestEncodingError(MashaGPTError, ValueError, TypeError):
         super().__init__(message)
         self.message = message
         self.where = where
+
+
+class MissingDependencyError(MashaGPTError, ImportError):
+    """An optional package the setup needs is not installed; the message says which extra.
+
+    For example a SOCKS proxy in `ALL_PROXY` needs `socksio`:
+    `pip install 'langchain-mashagpt[socks]'`.
+    """
 
 
 class BudgetExceededError(MashaGPTError):

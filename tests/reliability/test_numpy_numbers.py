@@ -14,7 +14,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_mashagpt.testing import MashaGPTEmulator
-from tests.reliability.helpers import answer, chat
+from tests.reliability.helpers import chat
 from tests.unit_tests.helpers import Runner
 
 NUMBERS = {

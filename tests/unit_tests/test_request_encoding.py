@@ -35,7 +35,8 @@ def _refused(info: pytest.ExceptionInfo[RequestEncodingError], *parts: str) -> s
         assert part in text, text
     assert "Nothing was sent." in text
     assert isinstance(info.value, MashaGPTError | ValueError | TypeError)
-    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
     return text
 
 
