@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._choices import ordered
+from langchain_mashagpt._choices import load_completion, ordered
 from langchain_mashagpt._json import loads
 from langchain_mashagpt.errors import (
     MAX_KEPT_BODY,
@@ -167,7 +167,7 @@ def _too_long(what: str, limit: int) -> APIResponseValidationError:
 def parse_completion(content: bytes, n: int = 1) -> dict[str, Any]:
     """Decode a 2xx non-streamed body, raising on anything but a completion of `n` choices."""
     try:
-        body = loads(content[3:] if content.startswith(_BOM) else content)
+        body = load_completion(content[3:] if content.startswith(_BOM) else content, n)
     except ValueError:
         raise APIResponseValidationError(
             "MashaGPT answered 2xx with a body that is not JSON: "
