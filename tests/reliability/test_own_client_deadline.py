@@ -98,6 +98,8 @@ async def test_your_own_client_within_the_deadline_answers_and_raises_as_before(
         api_key="sk-hostile-test", base_url=server.base_url, retry_backoff=0, deadline=30, **own
     )
     assert (await run.invoke(model, "Hi")).content == "Fine"
+    unlimited = model.model_copy(update={"deadline": None})
+    assert (await run.invoke(unlimited, "Hi")).content == "Fine"
     refused = ChatMashaGPT(
         api_key="sk-hostile-test",
         base_url="http://127.0.0.1:9/v1",
