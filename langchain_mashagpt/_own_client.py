@@ -9,18 +9,25 @@ send runs in a thread of its own, and the caller waits for it no longer than
 what is left of the deadline; then it raises `DeadlineExceededError` and leaves
 the request to end in the background, where its answer is closed as soon as it
 comes. That request holds one of the client's connections until the server (or
-the client's own timeout) ends it. The async twin is `asyncio.wait_for`.
+the client's own timeout) ends it. A few idle sender threads are kept for the
+next calls. The async twin is `asyncio.wait_for`.
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
+import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from langchain_mashagpt.errors import DeadlineExceededError
 
-__all__ = ["OWN_CLIENT_NOTE", "held", "send_within"]
+__all__ = ["OWN_CLIENT_NOTE", "WORKER", "held", "send_within"]
+
+WORKER = "mashagpt-send"
+"""The name of the threads that send for a user's own sync client."""
 
 OWN_CLIENT_NOTE = (
     " Your own http_client was still waiting for the status line (a server that sends "
@@ -57,6 +64,39 @@ class _Send:
             response.close()  # nobody waits for it any more
 
 
+class _Workers:
+    """Threads that run sends, kept when idle (up to `keep`) so that a call need not start one.
+
+    A worker busy with an abandoned send is not waited for: a new one is started.
+    """
+
+    def __init__(self, keep: int = 8) -> None:
+        self.keep = keep
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+        self._lock = threading.Lock()
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            jobs = self._idle.pop() if self._idle else None
+        if jobs is None:
+            jobs = queue.SimpleQueue()
+            threading.Thread(target=self._work, args=(jobs,), name=WORKER, daemon=True).start()
+        jobs.put(job)
+
+    def _work(self, jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            job = jobs.get()
+            job()
+            del job  # nothing of the call is held while idle
+            with self._lock:
+                if len(self._idle) >= self.keep:
+                    return
+                self._idle.append(jobs)
+
+
+_WORKERS = _Workers()
+
+
 def send_within(client: Any, request: Any, left: float | None) -> Any:
     """`client.send(request, stream=True)`, waited for at most `left` seconds (`None`: always).
 
@@ -69,10 +109,7 @@ def send_within(client: Any, request: Any, left: float | None) -> Any:
         return client.send(request, stream=True)
     send = _Send()
     context = contextvars.copy_context()
-    worker = threading.Thread(
-        target=context.run, args=(send.run, client, request), name="mashagpt-send", daemon=True
-    )
-    worker.start()
+    _WORKERS.run(functools.partial(context.run, send.run, client, request))
     if not send.done.wait(max(left, 0.0)):
         with send.lock:
             send.abandoned = not send.done.is_set()

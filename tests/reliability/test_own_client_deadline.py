@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
+from langchain_mashagpt._own_client import WORKER
 from langchain_mashagpt._transport import httpx
-from tests.reliability.helpers import answer, wait_until
+from tests.reliability.helpers import answer, busy_connections, wait_until
 from tests.reliability.hostile import Connection, Hostile, completion
 from tests.unit_tests.helpers import Runner
 
@@ -73,9 +74,9 @@ async def test_your_own_client_is_held_to_the_deadline(
         if run.is_async:
             await client.aclose()
         else:
-            assert wait_until(
-                lambda: not any(t.name == "mashagpt-send" for t in threading.enumerate())
-            )
+            # The request left behind ends with the server, its connection released.
+            pool = client._transport._pool
+            assert wait_until(lambda: busy_connections(pool) == [])
             client.close()
 
 
@@ -100,6 +101,9 @@ async def test_your_own_client_within_the_deadline_answers_and_raises_as_before(
     assert (await run.invoke(model, "Hi")).content == "Fine"
     unlimited = model.model_copy(update={"deadline": None})
     assert (await run.invoke(unlimited, "Hi")).content == "Fine"
+    for _ in range(20):  # sender threads are reused, not one started per call
+        assert (await run.invoke(model, "Hi")).content == "Fine"
+    assert sum(t.name == WORKER for t in threading.enumerate()) <= 8
     refused = ChatMashaGPT(
         api_key="sk-hostile-test",
         base_url="http://127.0.0.1:9/v1",
