@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -93,8 +94,14 @@ class _Workers:
                     return
                 self._idle.append(jobs)
 
+    def forget(self) -> None:
+        """In a forked child: the idle threads were the parent's, and are gone."""
+        self._idle = []
+        self._lock = threading.Lock()
+
 
 _WORKERS = _Workers()
+os.register_at_fork(after_in_child=_WORKERS.forget)
 
 
 def send_within(client: Any, request: Any, left: float | None) -> Any:

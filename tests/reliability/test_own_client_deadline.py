@@ -8,7 +8,9 @@ thread of its own; the async twin was already bounded by `wait_for`).
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -113,3 +115,31 @@ async def test_your_own_client_within_the_deadline_answers_and_raises_as_before(
     )
     with pytest.raises(errors.APIConnectionError, match="Could not talk to MashaGPT"):
         await run.invoke(refused, "Hi")
+
+
+def test_a_forked_child_sends_through_threads_of_its_own(hostile: Start) -> None:
+    """The parent's idle sender threads do not exist in a forked child: it starts its own."""
+    server = hostile(lambda conn: conn.reply(200, completion("Fine")))
+
+    def ask() -> str:
+        with httpx.Client(timeout=5.0) as client:
+            model = ChatMashaGPT(
+                api_key="sk-hostile-test", base_url=server.base_url, http_client=client
+            )
+            return str(model.invoke("Hi", deadline=5).content)
+
+    assert ask() == "Fine"  # the parent now has an idle sender
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads running
+        pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            os.write(write, ask().encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        said = pipe.read()
+    os.waitpid(pid, 0)
+    assert said == b"Fine"
