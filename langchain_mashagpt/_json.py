@@ -36,8 +36,11 @@ def dumps(obj: Any, what: str = "the value") -> bytes:
     ±Infinity (which orjson would send as `null`), keys that become one
     (`{1: "a", "1": "b"}`), a key that is not text or a number, a set, bytes,
     text with a lone surrogate, a value that contains itself. The fast path is
-    orjson alone; the value is walked only when orjson fails, or when its output
-    has a `null` that could have been a NaN.
+    orjson, then a look for a NaN that became `null`: in a small value, a search
+    of the output for `null`; in a request body, a walk of everything but its
+    messages (the converter's text, where no NaN can be), which is cheaper than
+    searching the whole output. The careful path (`_encodable.plain_json`) runs
+    only when orjson fails or that look finds something.
 
     Args:
         obj: What to encode.
@@ -49,13 +52,16 @@ def dumps(obj: Any, what: str = "the value") -> bytes:
     """
     skip = "messages" if what == BODY else None  # a body's messages: the converter's text
     if orjson is not None:
-        for option in (0, orjson.OPT_NON_STR_KEYS):  # keys other than text: checked after
+        # Keys other than text (`logit_bias`) only when needed: that option is slower.
+        for option in (0, orjson.OPT_NON_STR_KEYS):
             try:
                 encoded = orjson.dumps(obj, default=json_number, option=option)
             except TypeError:
                 continue  # a type JSON cannot take, bad text, a huge integer: below
-            if not (option or b"null" in encoded) or not suspect(obj, skip, keys=bool(option)):
-                return encoded
+            if skip is None and not option and b"null" not in encoded:
+                return encoded  # no NaN became `null` (a search: cheap on a small value)
+            if not suspect(obj, skip, keys=bool(option)):
+                return encoded  # a body: its fields and tools walked, never its messages
             break
     try:
         return _careful(obj)
