@@ -36,11 +36,11 @@ def dumps(obj: Any, what: str = "the value") -> bytes:
     ±Infinity (which orjson would send as `null`), keys that become one
     (`{1: "a", "1": "b"}`), a key that is not text or a number, a set, bytes,
     text with a lone surrogate, a value that contains itself. The fast path is
-    orjson, then a look for a NaN that became `null`: in a small value, a search
-    of the output for `null`; in a request body, a walk of everything but its
-    messages (the converter's text, where no NaN can be), which is cheaper than
-    searching the whole output. The careful path (`_encodable.plain_json`) runs
-    only when orjson fails or that look finds something.
+    orjson, then a search for a `null` that may have been a NaN — in a request
+    body, in everything but its messages (the converter's text, where no NaN can
+    be), encoded again, as that costs less than searching a long history. Only a
+    `null` found is walked for (`_encodable.suspect`); the careful path
+    (`_encodable.plain_json`) runs only when orjson fails or the walk finds one.
 
     Args:
         obj: What to encode.
@@ -58,10 +58,10 @@ def dumps(obj: Any, what: str = "the value") -> bytes:
                 encoded = orjson.dumps(obj, default=json_number, option=option)
             except TypeError:
                 continue  # a type JSON cannot take, bad text, a huge integer: below
-            if skip is None and not option and b"null" not in encoded:
-                return encoded  # no NaN became `null` (a search: cheap on a small value)
+            if not option and b"null" not in _probe(obj, encoded, skip):
+                return encoded  # no NaN became `null`
             if not suspect(obj, skip, keys=bool(option)):
-                return encoded  # a body: its fields and tools walked, never its messages
+                return encoded
             break
     try:
         return _careful(obj)
@@ -70,6 +70,16 @@ def dumps(obj: Any, what: str = "the value") -> bytes:
     except Unencodable as exc:
         problem = exc
     raise _refused(obj, what, problem)  # outside the handler: no chained exception
+
+
+def _probe(obj: Any, encoded: bytes, skip: str | None) -> bytes:
+    """Where a NaN turned `null` would show: `encoded`, or a body's JSON without its messages.
+
+    Searching a long history's JSON costs more than encoding the rest again.
+    """
+    if skip is None or not isinstance(obj, dict):
+        return encoded
+    return orjson.dumps({k: v for k, v in obj.items() if k != skip}, default=json_number)
 
 
 def _careful(obj: Any) -> bytes:
