@@ -167,3 +167,15 @@ def test_the_walk_finds_what_orjson_would_change_and_nothing_else() -> None:
     assert not suspect({"messages": [float("nan")], "x": 1}, "messages")  # the converter's own
     shared = {"type": "string"}  # one object twice is no cycle
     assert plain_json({"a": shared, "b": [shared]}) == {"a": shared, "b": [shared]}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_infinity_in_a_tool_schema_names_the_tool_and_the_path(
+    server: MockServer, run: Runner, mode: str
+) -> None:
+    number = {"type": "number", "maximum": float("inf"), "default": None}
+    tool = {"name": "rate", "parameters": {"type": "object", "properties": {"v": number}}}
+    with pytest.raises(RequestEncodingError) as info:
+        await _call(run, server.model().bind_tools([tool]), mode)
+    _refused(info, "Tool 'rate' (functions[0]) at ['parameters']['properties']['v']['maximum']")
+    assert server.requests == []
