@@ -21,6 +21,7 @@ from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, 
 
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._binding import tool_binding
+from langchain_mashagpt._configurable import ConfigurableChatMashaGPT, configurable
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._retry import INITIAL_BACKOFF
@@ -416,6 +417,10 @@ class ChatMashaGPT(BaseChatModel):
         """
         parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
         return self.bind(**tool_binding(tools, tool_choice, parallel, kwargs))
+
+    def configurable_fields(self, **kwargs: Any) -> ConfigurableChatMashaGPT:
+        """Fields chosen per call, which `bind_tools` and `with_structured_output` keep."""
+        return configurable(super().configurable_fields(**kwargs))
 
     def with_structured_output(
         self,
