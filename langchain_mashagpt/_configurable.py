@@ -10,14 +10,14 @@ model it builds for a configuration counts every field as set, `streaming=False`
 included, which langchain-core reads as "never stream".
 
 `ConfigurableChatMashaGPT` is that wrapper with `bind_tools` and
-`with_structured_output` of its own: both bind the wrapper itself, so the
-chosen model is built per call from the configuration the call carries,
-through `with_retry`, `with_config`, `bind` and parsers, invoked, awaited or
-streamed, as `init_chat_model(configurable_fields=…)`'s wrapper does; the model
+`with_structured_output` of its own. Both bind the wrapper itself, so the model
+is chosen per call from the configuration the call carries, through
+`with_retry`, `with_config`, `bind` and parsers, invoked, awaited or streamed,
+as with `init_chat_model(configurable_fields=…)`. (That wrapper queues the
+calls and replays them on the configured model; a binding does the same here
+and stays visible: LangGraph finds `tools` in it, see `_binding`.) The model
 built for a configuration sets only what the default model set and what was
-configured. The
-binding is `ChatMashaGPT.bind_tools`'s (`_binding`), so LangGraph sees the
-tools in it too.
+configured.
 """
 
 from __future__ import annotations
