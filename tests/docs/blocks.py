@@ -1,7 +1,8 @@
 """The code blocks of README.md, README.ru.md and docs/*.md, with their markers and outputs.
 
 A block runs alone, in a fresh namespace, unless an HTML comment on the line right above its
-fence says otherwise (comments render as nothing on GitHub and in mkdocs):
+fence says otherwise (comments render as nothing on GitHub and in mkdocs; not inside a list,
+which a comment ends in mkdocs):
 
 - `<!-- continues -->`: runs after the page's previous Python block, in its namespace;
 - `<!-- live -->`: written for the live API, it reads `MASHAGPT_API_KEY` and
@@ -69,6 +70,11 @@ def _markers(text: str, start: int, where: str) -> tuple[frozenset[str], str]:
         name, argument = comment.group(1), comment.group(2) or ""
         if name not in MARKERS:
             raise ValueError(f"{where}: unknown marker {name!r}; use one of {MARKERS}")
+        if lines[-1][:1].isspace():
+            raise ValueError(
+                f"{where}: an indented marker ends the list it is in, in mkdocs (an HTML "
+                "comment closes a list): put the block outside the list"
+            )
         if name == "no-run":
             reason = argument
         found.add(name)

@@ -26,9 +26,15 @@ print(x + 1)
 2 and more
 ```
 
+<!-- pytest -->
+```python
+# test_x.py
+def test_x():
+    pass
+```
+
 - In a list:
 
-  <!-- pytest -->
   ```python
   # test_x.py
   def test_x():
@@ -52,14 +58,15 @@ def blocks() -> list[Block]:
 
 
 def test_markers_outputs_and_indented_fences_are_read() -> None:
-    first, second, _, listed, gpu, shell = blocks()
+    first, second, _, tested, listed, gpu, shell = blocks()
     assert (first.line, first.markers, first.output) == (3, frozenset(), None)
     assert first.expected_lines == ["1"]
     assert second.markers == {"continues", "live"}
     assert second.output == "2 and more\n"
     assert second.expected_lines == ["2 …"]
-    assert listed.markers == {"pytest"}
-    assert listed.code.startswith("# test_x.py\ndef test_x():\n    pass")
+    assert tested.markers == {"pytest"}
+    assert tested.code == "# test_x.py\ndef test_x():\n    pass\n"
+    assert listed.code == tested.code
     assert (gpu.markers, gpu.reason) == (frozenset({"no-run"}), "needs a GPU")
     assert (shell.language, shell.markers, shell.reason) == ("bash", frozenset({"no-run"}), "")
 
@@ -67,6 +74,11 @@ def test_markers_outputs_and_indented_fences_are_read() -> None:
 def test_an_unknown_marker_is_an_error_naming_the_block() -> None:
     with pytest.raises(ValueError, match=r"page\.md:2: unknown marker 'contineus'"):
         parse("<!-- contineus -->\n```python\npass\n```\n", "page.md")
+
+
+def test_a_marker_in_a_list_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"page\.md:3: an indented marker ends the list"):
+        parse("- item\n  <!-- live -->\n  ```python\n  pass\n  ```\n", "page.md")
 
 
 def test_other_comments_further_up_are_not_markers() -> None:
