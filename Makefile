@@ -65,13 +65,13 @@ stress: $(STAMP)
 	MASHAGPT_STRESS=1 $(PY) -m pytest -p no:randomly tests/reliability/test_bounds.py
 	$(PY) benchmarks/bounds.py
 
-# Builds site/, then opens it in headless Chromium (.ci/check-site): from files, every page
-# opens; served, search works; names do not break mid-word. Chromium must be installed.
+# Builds site/, then opens it in headless Chromium (.ci/check-site): from files and served,
+# every page opens and search works; names do not break mid-word. Chromium must be installed.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site
 	$(PY) .ci/check-site site
 
-# The site with its search, which browsers refuse to run from files: http://127.0.0.1:8001/
+# The site served over HTTP, as a host serves it: http://127.0.0.1:8001/
 DOCS_PORT ?= 8001
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site
