@@ -19,12 +19,13 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_mashagpt._binding import apply_openai_tools
 from langchain_mashagpt._calls import CallPlan
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
 from langchain_mashagpt._response_format import apply_response_format
-from langchain_mashagpt._tools import apply_openai_tools, clean_descriptions
+from langchain_mashagpt._tools import clean_descriptions
 from langchain_mashagpt._wire import FunctionCall, Message
 
 __all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]
