@@ -57,9 +57,12 @@ def run_pytest(files: list[str]) -> tuple[str | None, str]:
     output = ""
     for mode in ("--record-mode=once", "--record-mode=none"):
         cassettes = set(Path().rglob("*.yaml"))
-        done = subprocess.run(
-            [*PYTEST, mode, *files], capture_output=True, text=True, timeout=BLOCK_TIMEOUT
-        )
+        try:
+            done = subprocess.run(
+                [*PYTEST, mode, *files], capture_output=True, text=True, timeout=BLOCK_TIMEOUT / 2
+            )
+        except subprocess.TimeoutExpired as exc:
+            return f"pytest {mode} took over {exc.timeout} s:\n{exc.stdout!r}", output
         output += done.stdout + done.stderr
         if done.returncode != 0:
             return f"pytest {mode} exited {done.returncode}:\n{output}", output
@@ -68,36 +71,37 @@ def run_pytest(files: list[str]) -> tuple[str | None, str]:
     return None, output
 
 
+def run_test_file(
+    block: dict[str, Any], following: dict[str, Any] | None, group: list[str]
+) -> tuple[str | None, str]:
+    """Write a pytest block to its file; run the group's tests once its last block is written."""
+    name = file_name(block)
+    if not name:
+        return "a pytest block starts with its file name: `# test_x.py`", ""
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    Path(name).write_text(block["code"], encoding="utf-8")
+    group.append(name)
+    if following and "continues" in following["markers"]:
+        return None, ""
+    return run_pytest([f for f in group if Path(f).name.startswith("test_")])
+
+
 def main() -> None:
     """Run the blocks read from argv[1]; write one result line each to argv[2]."""
     blocks: list[dict[str, Any]] = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    results = Path(sys.argv[2]).open("a", encoding="utf-8")  # noqa: SIM115
     namespace: dict[str, Any] = {}
-    test_files: list[str] = []
-    with MashaGPTEmulator() as emulator:
+    group: list[str] = []
+    with MashaGPTEmulator() as emulator, Path(sys.argv[2]).open("a", encoding="utf-8") as results:
         os.environ["MASHAGPT_BASE_URL"] = emulator.base_url
         os.environ["MASHAGPT_API_KEY"] = emulator.api_key
-        for index, block in enumerate(blocks):
+        for block, following in zip(blocks, [*blocks[1:], None], strict=True):
             faulthandler.dump_traceback_later(BLOCK_TIMEOUT, exit=True)
-            continues = "continues" in block["markers"]
-            if not continues:
+            if "continues" not in block["markers"]:
                 namespace = {"__name__": "__main__"}
-                test_files = []
+                group = []
             sent_before = len(emulator.requests)
             if "pytest" in block["markers"]:
-                name = file_name(block)
-                error, out = None, ""
-                if not name:
-                    error = "a pytest block starts with its file name: `# test_x.py`"
-                else:
-                    Path(name).parent.mkdir(parents=True, exist_ok=True)
-                    Path(name).write_text(block["code"], encoding="utf-8")
-                    test_files.append(name)
-                    following = blocks[index + 1] if index + 1 < len(blocks) else None
-                    if not following or "continues" not in following["markers"]:
-                        error, out = run_pytest(
-                            [f for f in test_files if Path(f).name.startswith("test_")]
-                        )
+                error, out = run_test_file(block, following, group)
             else:
                 error, out = run_python(block["code"], namespace, block["id"])
             faulthandler.cancel_dump_traceback_later()

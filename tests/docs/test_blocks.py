@@ -57,7 +57,8 @@ class PageRun:
         return found
 
 
-def _env() -> dict[str, str]:
+def runner_env() -> dict[str, str]:
+    """The environment of a runner: this checkout first on the path, no MASHAGPT_ variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASHAGPT_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     env["PYTHONIOENCODING"] = "utf-8"
@@ -79,7 +80,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, PageRun
         process = subprocess.Popen(
             [sys.executable, str(RUNNER), "blocks.json", "results.jsonl"],
             cwd=workdir,
-            env=_env(),
+            env=runner_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.docs.blocks import Block, parse, pattern
-from tests.docs.test_blocks import check_lines
+from tests.docs.test_blocks import RUNNER, TIMEOUT, runner_env, check_lines
 
 PAGE = """\
 # A page
@@ -106,3 +111,63 @@ def test_expected_lines_must_be_printed_whole_and_in_order() -> None:
     assert check_lines(block, "a\n  b\nc d\n") == ["a"]
     assert check_lines(block, "b\na\ncc\n") == []
     assert check_lines(block, "xb\na\nc\n") == ["b"]
+
+
+RUN_PAGE = """\
+```python
+x = 41
+print(x + 1)  # -> 42
+```
+
+<!-- continues -->
+```python
+print(x)  # -> 42
+```
+
+```python
+print(x)
+```
+
+<!-- pytest -->
+```python
+# test_fails.py
+def test_fails():
+    assert False
+```
+
+<!-- live -->
+```python
+from langchain_mashagpt import ChatMashaGPT
+
+print(ChatMashaGPT().invoke("What is 6 * 7?").content)  # -> 6 * 7 = 42.
+```
+"""
+
+
+def test_the_runner_reports_each_block_and_goes_on_after_a_failure(tmp_path: Path) -> None:
+    blocks = parse(RUN_PAGE, "run.md")
+    (tmp_path / "blocks.json").write_text(
+        json.dumps([{"id": b.id, "code": b.code, "markers": sorted(b.markers)} for b in blocks])
+    )
+    done = subprocess.run(
+        [sys.executable, str(RUNNER), "blocks.json", "results.jsonl"],
+        cwd=tmp_path,
+        env=runner_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "results.jsonl").read_text().splitlines()
+    results = {r["id"]: r for r in map(json.loads, lines)}
+    first, second, fresh, failing, live = (results[b.id] for b in blocks)
+    assert (first["error"], first["stdout"], check_lines(blocks[0], first["stdout"])) == (
+        None,
+        "42\n",
+        [],
+    )
+    assert check_lines(blocks[1], second["stdout"]) == ["42"]  # it printed 41
+    assert "NameError: name 'x' is not defined" in fresh["error"]
+    assert "pytest --record-mode=once exited 1" in failing["error"]
+    assert "assert False" in failing["error"]
+    assert (live["error"], live["stdout"], live["sent"]) == (None, "6 * 7 = 42.\n", 1)
