@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs.blocks import Block, parse, pattern
-from tests.docs.test_blocks import RUNNER, TIMEOUT, runner_env, check_lines
+from tests.docs.test_blocks import RUNNER, TIMEOUT, check_lines, runner_env
 
 PAGE = """\
 # A page
