@@ -83,8 +83,24 @@ MAX_KEPT_BODY = 64 * 1024
 """A body larger than this (in bytes) is kept on an error only as its first characters."""
 
 
+def _restored(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """An error of `cls` with `args`, its attributes set afterwards by pickle (`__reduce__`)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    return exc
+
+
 class MashaGPTError(Exception):
-    """Root of every error this package raises about a MashaGPT request."""
+    """Root of every error this package raises about a MashaGPT request.
+
+    Every subclass round-trips through `pickle` and `copy.deepcopy` (class, message,
+    attributes), also those whose `__init__` takes keyword-only arguments, so an
+    error can cross a `ProcessPoolExecutor`.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuilt without calling `__init__`: its `args` and attributes as they are."""
+        return _restored, (type(self), self.args), dict(vars(self))
 
 
 class APIError(MashaGPTError):
@@ -280,7 +296,7 @@ class BudgetExceededError(MashaGPTError):
             unit: `"energy"` (`max_energy`) or `"tokens"` (`max_tokens`).
             requests: How many requests the block has made.
         """
-        super().__init__(spent, limit, unit, requests)  # so that it pickles
+        super().__init__(spent, limit, unit, requests)
         self.spent = spent
         self.limit = limit
         self.unit = unit
