@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import SecretStr
+
+from langchain_mashagpt._credential import credential_like
 
 __all__ = ["PIECE", "Redactor", "header_key", "hide_key", "mask_logs"]
 
@@ -49,8 +52,11 @@ def header_key(api_key: SecretStr | None) -> str:
     return key
 
 
-def hide_key(data: Any) -> Any:
+def hide_key(data: Any, fields: Collection[str] = ()) -> Any:
     """Constructor input with `api_key` wrapped in `SecretStr` before anything validates it.
+
+    So is any other argument named like a credential (`apiKey=`, `token=`) that is
+    not one of `fields`; it is then refused (`_settings.init_arguments`).
 
     pydantic quotes the input in its validation errors (`input_value=`); wrapped,
     a key shows as `SecretStr('**********')` there. A key that is not a string is
@@ -61,6 +67,10 @@ def hide_key(data: Any) -> Any:
     """
     if not isinstance(data, dict):
         return data
+    for name in [n for n in data if isinstance(n, str) and n not in fields and credential_like(n)]:
+        value = data[name]  # refused later; until then, wrapped like the key
+        if name != "api_key" and not isinstance(value, SecretStr):
+            data[name] = SecretStr(str(value))
     for name in ("api_key",):
         value = data.get(name)
         if value is None or isinstance(value, SecretStr):

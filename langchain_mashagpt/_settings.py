@@ -1,8 +1,9 @@
 """Constructor arguments: aliases, unknown keywords, settings that cannot work.
 
 `constructor_arguments` runs on the raw keyword arguments of `ChatMashaGPT(...)`:
-the key is hidden, other packages' names for a field become the field, a close
-misspelling of a field is an error naming it, any other unknown keyword moves to
+the key is hidden, other packages' names for a field become the field, a name
+that looks like a credential (`apiKey=`, `token=`) or a close misspelling of a
+field is an error naming the field, any other unknown keyword moves to
 `model_kwargs` with a warning (as LangChain's partner packages do), and a profile
 looked up for another model is dropped. `client_settings` checks `base_url`,
 `timeout` and `retry_backoff` and is what the transport is keyed on, so a change
@@ -19,15 +20,18 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from langchain_core.language_models import LangSmithParams
+from pydantic import ConfigDict
 from pydantic.fields import FieldInfo
 
 from langchain_mashagpt._answers import PROVIDER
+from langchain_mashagpt._credential import credential_like, misplaced_credential
 from langchain_mashagpt._encodable import plain_number
 from langchain_mashagpt._profiles import carried_over
 from langchain_mashagpt._secrets import hide_key
 
 __all__ = [
     "ALIASES",
+    "MODEL_CONFIG",
     "call_params",
     "check_base_url",
     "check_deadline",
@@ -49,6 +53,10 @@ ALIASES = {
     "openai_api_base": "base_url",  # ChatOpenAI's field name
     "model_name": "model",
 }
+MODEL_CONFIG = ConfigDict(
+    populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+)
+"""`ChatMashaGPT`'s pydantic settings; its validation errors quote no input (any may be a key)."""
 _REFUSED = {
     "openai_api_key": (
         "openai_api_key is ChatOpenAI's name for an OpenAI key, and MashaGPT needs its own: "
@@ -98,7 +106,7 @@ def constructor_arguments(values: Any, fields: Mapping[str, FieldInfo]) -> Any:
     """
     if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
         return values
-    values = init_arguments(hide_key(values), fields)
+    values = init_arguments(hide_key(values, fields), fields)
     if carried_over(values.get("profile"), values.get("model", fields["model"].default)):
         del values["profile"]
     return values
@@ -141,6 +149,8 @@ def init_arguments(values: dict[str, Any], fields: Collection[str]) -> dict[str,
                 f"(To send {name!r} in the request body as it is, pass "
                 f"model_kwargs={{{name!r}: ...}}.)"
             )
+        if credential_like(name):  # never into the body, the repr or the traces
+            misplaced_credential(name)
         if name in extra:
             raise ValueError(f"{name} was given twice, directly and in model_kwargs: pass it once.")
         warnings.warn(

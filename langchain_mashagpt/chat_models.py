@@ -6,10 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Annotated, Any, Self
 
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, ModelProfile
 from langchain_core.language_models.base import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
@@ -17,7 +14,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._binding import tool_binding
@@ -26,6 +23,7 @@ from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._retry import INITIAL_BACKOFF
 from langchain_mashagpt._settings import (
+    MODEL_CONFIG,
     call_params,
     check_base_url,
     check_deadline,
@@ -220,7 +218,7 @@ class ChatMashaGPT(BaseChatModel):
     _transport: Transport | None = PrivateAttr(default=None)
     _transport_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = MODEL_CONFIG  # its errors never quote the input, which may hold a key
 
     @model_validator(mode="before")
     @classmethod
