@@ -17,7 +17,6 @@ import math
 import warnings
 from collections.abc import Collection, Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 from langchain_core.language_models import LangSmithParams
 from pydantic import ConfigDict
@@ -28,6 +27,7 @@ from langchain_mashagpt._credential import credential_like, misplaced_credential
 from langchain_mashagpt._encodable import plain_number
 from langchain_mashagpt._profiles import carried_over
 from langchain_mashagpt._secrets import hide_key
+from langchain_mashagpt._urls import check_base_url, check_headers, endpoint, shown_url
 
 __all__ = [
     "ALIASES",
@@ -35,6 +35,7 @@ __all__ = [
     "call_params",
     "check_base_url",
     "check_deadline",
+    "check_headers",
     "check_retry_backoff",
     "check_timeout",
     "client_settings",
@@ -43,6 +44,7 @@ __all__ = [
     "endpoint",
     "init_arguments",
     "ls_params",
+    "shown_url",
     "transport_options",
 ]
 
@@ -64,7 +66,6 @@ _REFUSED = {
     ),
 }
 _NOT_MISSPELLINGS = frozenset({"top_k", "top_a"})  # real parameters of other providers
-_ENDPOINT = "/chat/completions"
 _REQUEST_FIELDS = (
     "temperature",
     "max_tokens",
@@ -223,34 +224,6 @@ def check_retry_backoff(seconds: float) -> float:
     return seconds
 
 
-def check_base_url(base_url: str) -> str:
-    """`base_url` checked, without a trailing `/` or `/chat/completions`.
-
-    The package appends `/chat/completions` itself; a URL that already ends
-    with it is corrected, with a warning.
-
-    Raises:
-        ValueError: A URL that is not `http://` or `https://` with a host.
-    """
-    url = base_url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(
-            f"base_url {base_url!r} is not an http(s) URL with a host: write it whole, "
-            f"e.g. 'https://api.mashagpt.ru/v1'."
-        )
-    url = url.rstrip("/")
-    if url.endswith(_ENDPOINT):
-        url = url[: -len(_ENDPOINT)]
-        warnings.warn(
-            f"base_url {base_url!r} ends with {_ENDPOINT}, which ChatMashaGPT appends itself: "
-            f"using {url!r}. Pass that as base_url to silence this warning.",
-            UserWarning,
-            stacklevel=2,
-        )
-    return url
-
-
 def client_settings(model: object) -> tuple[Any, ...]:
     """What a model's transport is built from, to compare with what it was built from.
 
@@ -261,23 +234,9 @@ def client_settings(model: object) -> tuple[Any, ...]:
     values = [getattr(model, name) for name in _CLIENT_FIELDS]
     values = [dict(v) if isinstance(v, Mapping) else v for v in values]
     check_timeout(values[_CLIENT_FIELDS.index("timeout")])
+    check_headers(values[_CLIENT_FIELDS.index("default_headers")])
     check_retry_backoff(values[_CLIENT_FIELDS.index("retry_backoff")])
     return tuple(values)
-
-
-def endpoint(base_url: str, query: Mapping[str, str] | None) -> str:
-    """The chat completions URL under `base_url`, with `query` as its query string."""
-    url = check_base_url(base_url) + _ENDPOINT
-    if query:
-        url += "?" + urlencode(dict(query))
-    return url
-
-
-def shown_url(url: str) -> str:
-    """`url` as errors show it: without user, password, query or fragment."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def call_params(params: dict[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:

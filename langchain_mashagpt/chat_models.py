@@ -27,6 +27,7 @@ from langchain_mashagpt._settings import (
     call_params,
     check_base_url,
     check_deadline,
+    check_headers,
     check_retry_backoff,
     check_timeout,
     client_settings,
@@ -206,7 +207,7 @@ class ChatMashaGPT(BaseChatModel):
     parallel_tool_calls: bool | None = None
     """Whether `bind_tools` lets the model make several tool calls in one answer,
     through the batch function `multi_tool_use_parallel` (default off)."""
-    default_headers: dict[str, str] | None = None
+    default_headers: Annotated[dict[str, str] | None, AfterValidator(check_headers)] = None
     """Extra HTTP headers sent with every request."""
     default_query: dict[str, str] | None = None
     """Query parameters added to the URL of every request."""
