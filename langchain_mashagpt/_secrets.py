@@ -1,55 +1,84 @@
-"""The API key: checked once when the transport is built, and redacted from what comes back.
+"""The one redactor: the key, proxy credentials and credential-like query values masked.
 
-The key goes out in the `Authorization` header and nowhere else. A server can
-still echo it (in an error body, an HTML page, a header, JSON-escaped), whole or
-in part: `Redactor` masks every run of text made of pieces of the key (six
-characters or longer) in what the server sent, after decoding. No I/O.
+The key goes out in the `Authorization` header and nowhere else (`_credential`).
+A server (or a proxy) can still echo it, or a proxy's credentials, in an error
+body, an HTML page, a header, JSON-escaped, whole or in part: `Redactor` masks
+every run of text made of pieces (six characters or longer) of each secret it was
+given, and, whatever it was given, the userinfo of any URL, credential-like query
+values (`?api-key=…`) and `Authorization`/`Proxy-Authorization` values in text.
+It is the one used for errors, the HTTP library's logs (`mask_logs`), the `check`
+subpackage and cassettes (`testing.vcr_config`). No I/O.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import re
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
 
 from langchain_mashagpt._credential import credential_like
 
-__all__ = ["PIECE", "Redactor", "header_key", "hide_key", "mask_logs"]
+__all__ = ["PIECE", "Redactor", "hide_key", "mask_logs", "proxy_secrets", "query_secrets"]
 
 PIECE = 6
-"""The shortest piece of the key that is masked where a server echoes it."""
+"""The shortest piece of a secret that is masked where a server echoes it."""
 MASK = "<API key>"
-"""What replaces the key, or a piece of it, in error messages and attributes."""
-
-_NO_KEY = (
-    "No MashaGPT API key: set the MASHAGPT_API_KEY environment variable or pass "
-    "api_key=... to ChatMashaGPT."
+"""What replaces a secret, or a piece of it, in error messages and attributes."""
+_MASKED = "<masked>"
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/@'\"<>]+@")
+_QUERY = re.compile(r"([?&])([^=&\s#'\"]+)=([^&\s#'\"]*)")
+_AUTHORIZATION = re.compile(
+    r"(?i)((?:proxy-)?authorization['\"]?\s*[:=,]\s*b?['\"]?(?:basic|bearer|digest)\s+)"
+    r"[^\s'\",)]+"
 )
 
 
-def header_key(api_key: SecretStr | None) -> str:
-    """The key as it goes into the `Authorization` header: stripped and checked.
+def _query(match: re.Match[str]) -> str:
+    if not credential_like(match[2]):
+        return match[0]
+    return f"{match[1]}{match[2]}={_MASKED}"
 
-    Surrounding whitespace (a `.env` line's newline) is dropped; anything else
-    that cannot be in a header value refuses the key with an error that shows
-    no part of it.
 
-    Raises:
-        ValueError: No key, or a key that cannot be sent.
-    """
-    key = api_key.get_secret_value().strip() if api_key is not None else ""
-    if not key:
-        raise ValueError(_NO_KEY)
-    if not all(33 <= ord(c) <= 126 for c in key):
-        raise ValueError(
-            "The MashaGPT API key holds a character that cannot be sent in an HTTP "
-            "header (a space, a control character or a non-ASCII letter inside it). "
-            "Copy the key again from your MashaGPT account; it is not shown here."
-        )
-    return key
+def masked_patterns(text: str) -> str:
+    """`text` with URL userinfo, credential-like query values and auth header values masked."""
+    if "@" in text:
+        text = _USERINFO.sub(rf"\1{_MASKED}@", text)
+    if "=" in text:
+        text = _QUERY.sub(_query, text)
+    if "uthorization" in text or "UTHORIZATION" in text:
+        text = _AUTHORIZATION.sub(rf"\1{_MASKED}", text)
+    return text
+
+
+def proxy_secrets(environ: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The credentials of the proxies in the environment: passwords, `user:password`, base64."""
+    environ = os.environ if environ is None else environ
+    for name in _PROXY_VARIABLES:
+        for value in (environ.get(name), environ.get(name.lower())):
+            if not value or "@" not in value:
+                continue
+            try:
+                parts = urlsplit(value if "://" in value else f"http://{value}")
+            except ValueError:
+                continue
+            user, password = unquote(parts.username or ""), unquote(parts.password or "")
+            pair = f"{user}:{password}"
+            yield from (user, password, pair, base64.b64encode(pair.encode()).decode())
+
+
+def query_secrets(query: Mapping[str, str] | None) -> Iterator[str]:
+    """The values of `default_query` whose names look like credentials (`api-key`, `token`)."""
+    for name, value in (query or {}).items():
+        if credential_like(str(name)) and isinstance(value, str):
+            yield value
 
 
 def hide_key(data: Any, fields: Collection[str] = ()) -> Any:
@@ -86,19 +115,24 @@ def hide_key(data: Any, fields: Collection[str] = ()) -> Any:
 
 
 class Redactor:
-    """Masks the key, and every run of its pieces of `PIECE` characters, in text.
+    """Masks secrets, and every run of their pieces of `PIECE` characters, in text.
 
     `text` is linear in the text's length: the pieces are looked up in a set.
+    Secrets shorter than `PIECE` are masked only where a pattern finds them (in a
+    URL's userinfo, a query value, an auth header value).
+
+    Args:
+        *secrets: The texts to mask (`SecretStr`s are unwrapped here, not kept).
     """
 
     __slots__ = ("__weakref__", "_pieces")
 
-    def __init__(self, secret: str) -> None:
-        """Prepare to mask `secret`; an empty secret masks nothing."""
-        self._pieces = frozenset(secret[i : i + PIECE] for i in range(len(secret) - PIECE + 1))
+    def __init__(self, *secrets: str | SecretStr) -> None:
+        self._pieces = frozenset(_pieces(secrets))
 
     def text(self, text: str) -> str:
-        """`text` with each run of key pieces replaced by `<API key>`."""
+        """`text` with each run of secret pieces replaced by `<API key>`, patterns masked."""
+        text = masked_patterns(text)
         if not self._pieces or not any(piece in text for piece in self._pieces):
             return text
         covered = [False] * len(text)
@@ -113,6 +147,12 @@ class Redactor:
                 out.append(MASK)
         return "".join(out)
 
+    def data(self, data: bytes) -> bytes:
+        """`data` (UTF-8 or not) masked as text; bytes that are not UTF-8 are kept as they are."""
+        text = data.decode("utf-8", "surrogateescape")
+        masked = self.text(text)
+        return data if masked == text else masked.encode("utf-8", "surrogateescape")
+
     def value(self, value: Any) -> Any:
         """`value` (JSON: dicts, lists, strings) with every string masked."""
         if isinstance(value, str):
@@ -125,19 +165,27 @@ class Redactor:
 
 
 _LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()
-_LOGGERS = ("httpcore.http11", "httpcore.http2", "httpcore2.http11", "httpcore2.http2")
-"""The loggers that write what a server sent (its headers) at DEBUG level."""
+_LOGGERS = (
+    *(
+        f"{library}.{name}"
+        for library in ("httpcore", "httpcore2")
+        for name in ("http11", "http2", "connection", "proxy", "socks")
+    ),
+    *("httpx", "httpx2", "langchain_mashagpt", "vcr.request"),
+)
+"""The loggers that write URLs (httpx's `HTTP Request: POST …` at INFO) or what a server
+sent (httpcore's headers at DEBUG). A filter acts on its own logger's records only."""
 
 
 class _MaskKeys(logging.Filter):
-    """Masks the keys of live transports in the HTTP library's DEBUG records.
+    """Masks the secrets of live transports, and the patterns, in the HTTP library's records.
 
     A server that echoes the key in a response header would otherwise have
-    httpcore log it.
+    httpcore log it; httpx logs each URL, with its query, at INFO.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
+        text = masked_patterns(record.getMessage())
         for redactor in list(_LIVE):
             text = redactor.text(text)
         record.msg, record.args = text, ()
@@ -147,8 +195,14 @@ class _MaskKeys(logging.Filter):
 _FILTER = _MaskKeys()
 
 
+def _pieces(secrets: Iterable[str | SecretStr]) -> Iterator[str]:
+    for secret in secrets:
+        text = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+        yield from (text[i : i + PIECE] for i in range(len(text) - PIECE + 1))
+
+
 def mask_logs(redactor: Redactor) -> None:
-    """Mask `redactor`'s key in the HTTP library's logs while it lives."""
+    """Mask `redactor`'s secrets in the HTTP library's logs while it lives."""
     if not _LIVE:
         for name in _LOGGERS:
             logger = logging.getLogger(name)

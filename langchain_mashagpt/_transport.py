@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from pydantic import SecretStr
 
 from langchain_mashagpt._body import ACCEPT_ENCODING, Body
+from langchain_mashagpt._credential import Credential
 from langchain_mashagpt._decode import (
     DEFAULT_MAX_EVENT_BYTES,
     ChunkParser,
@@ -43,7 +44,7 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
 )
 from langchain_mashagpt._reading import araws, encoding, raws
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
-from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
+from langchain_mashagpt._secrets import Redactor, mask_logs, proxy_secrets, query_secrets
 from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
 from langchain_mashagpt._sockets import within
 from langchain_mashagpt._version import __version__
@@ -100,8 +101,9 @@ class Transport:
     Args:
         base_url: The API's base URL (`/chat/completions` is added).
         default_query: Query parameters added to the URL.
-        api_key: The key; surrounding whitespace is stripped, and a key that cannot
-            be a header value is refused with an error that shows no part of it.
+        api_key: The key, kept as a `Credential`: surrounding whitespace is stripped,
+            and a key that cannot be a header value is refused with an error that
+            shows no part of it.
         default_headers: Extra headers sent with every request.
         timeout: Seconds for connecting and for each read (of the shared clients).
         max_retries: Retries after the first attempt.
@@ -132,11 +134,10 @@ class Transport:
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
     ) -> None:
-        key = header_key(api_key)
+        self._credential = Credential(api_key)  # the key is text only in its `authorize`
         self.url = endpoint(base_url, default_query)
         self.shown_url = shown_url(self.url)
         self.headers = {
-            "Authorization": f"Bearer {key}",
             "Content-Type": "application/json",
             "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": f"langchain-mashagpt/{__version__}",
@@ -151,7 +152,9 @@ class Transport:
         self._client = client
         self._async_client = async_client
         self._prepared: dict[type, _Prepared] = {}
-        self._redactor = Redactor(key)
+        self._redactor = Redactor(
+            self._credential.secret(), *query_secrets(default_query), *proxy_secrets()
+        )
         mask_logs(self._redactor)
 
     def _prepare(self, client: object) -> _Prepared:
@@ -159,9 +162,12 @@ class Transport:
         prepared = self._prepared.get(type(client))
         if prepared is None:
             library = sys.modules[type(client).__module__.partition(".")[0]]
+            headers = library.Headers()  # its repr masks the key
+            self._credential.authorize(headers)
+            headers.update(self.headers)
             prepared = _Prepared(
                 library.URL(self.url),
-                library.Headers(self.headers),
+                headers,
                 library.TransportError,
                 library.TimeoutException,
             )
@@ -233,20 +239,24 @@ class Transport:
                 r = self._send(client, request, attempts)
                 if r.status_code < 300:
                     return r
-                try:
-                    content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer")
-                finally:
-                    r.close()
+                step = self._refusal(r, attempts, sent)
             except prepared.transport_error as exc:
                 step = attempts.failed(
                     _failure(exc), timed_out=isinstance(exc, prepared.timeout_error)
                 )
-            else:
-                step = attempts.refused(r.status_code, r.headers, content, sent)
             if isinstance(step, MashaGPTError):
                 raise step
             body, sent = self._step(step, payload)
             time.sleep(step.wait)
+
+    def _refusal(self, r: Any, attempts: Attempts, sent: frozenset[str]) -> Retry | MashaGPTError:
+        """What to do after a non-2xx answer: its raw body (which may echo the key) ends here."""
+        try:
+            content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer")
+        finally:
+            r.close()
+        step = attempts.refused(r.status_code, r.headers, content, sent)
+        return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
 
     def _send(self, client: Any, request: Any, attempts: Attempts) -> Any:
         """Send, until the status line arrives or the deadline passes (see `_own_client`)."""
@@ -347,20 +357,26 @@ class Transport:
                     r = await self._asend(client, request, attempts)
                 if r.status_code < 300:
                     return r
-                try:
-                    content = await self._aread(r, attempts, ERROR_BODY_BYTES, "error answer")
-                finally:
-                    await r.aclose()
+                step = await self._arefusal(r, attempts, sent)
             except prepared.transport_error as exc:
                 step = attempts.failed(
                     _failure(exc), timed_out=isinstance(exc, prepared.timeout_error)
                 )
-            else:
-                step = attempts.refused(r.status_code, r.headers, content, sent)
             if isinstance(step, MashaGPTError):
                 raise step
             body, sent = self._step(step, payload)
             await asyncio.sleep(step.wait)
+
+    async def _arefusal(
+        self, r: Any, attempts: Attempts, sent: frozenset[str]
+    ) -> Retry | MashaGPTError:
+        """Async twin of `_refusal`."""
+        try:
+            content = await self._aread(r, attempts, ERROR_BODY_BYTES, "error answer")
+        finally:
+            await r.aclose()
+        step = attempts.refused(r.status_code, r.headers, content, sent)
+        return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
 
     async def _asend(self, client: Any, request: Any, attempts: Attempts) -> Any:
         """Send, until the status line arrives or the deadline passes.

@@ -42,22 +42,10 @@ class Cassettes:
                 "pip install vcrpy (or pip install 'langchain-mashagpt[test]')."
             ) from exc
         config = vcr_config(
-            cassette_library_dir=str(directory), record_mode="none" if replay else "all"
+            secrets=secrets,
+            cassette_library_dir=str(directory),
+            record_mode="none" if replay else "all",
         )
-        drop_cookies = config["before_record_response"]
-        keys = [secret.encode() for secret in secrets if secret]
-
-        def scrub(response: dict[str, Any]) -> dict[str, Any]:
-            response = drop_cookies(response)
-            body = response.get("body") or {}
-            content = body.get("string")
-            if isinstance(content, bytes):
-                for key in keys:
-                    content = content.replace(key, b"REDACTED")
-                body["string"] = content
-            return response
-
-        config["before_record_response"] = scrub
         self.directory = directory
         self._vcr = vcr.VCR(**config)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from langchain_mashagpt._secrets import Redactor
 from langchain_mashagpt.check._context import MAX_TOKENS
 from langchain_mashagpt.check._shapes import Difference
 from langchain_mashagpt.check._steps import Step
@@ -30,11 +31,8 @@ class Outcome:
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
-    """`text` with every secret replaced, so no key is ever printed."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "<API key>")
-    return text
+    """`text` with every secret (and every piece of one) masked by the package's one redactor."""
+    return Redactor(*(s for s in secrets if s)).text(text)
 
 
 def line(outcome: Outcome) -> str:

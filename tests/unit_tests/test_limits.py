@@ -10,8 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from langchain_mashagpt._body import Body
+from langchain_mashagpt._credential import Credential
 from langchain_mashagpt._decode import ChunkParser, ServerSentEvent, SSEDecoder, parse_completion
-from langchain_mashagpt._secrets import Redactor, header_key
+from langchain_mashagpt._secrets import Redactor
 from langchain_mashagpt._usage import checked_usage, usage_metadata
 from langchain_mashagpt.errors import APIError, APIResponseValidationError, server_text
 
@@ -108,7 +109,7 @@ def test_server_text_gets_one_full_stop() -> None:
 @pytest.mark.parametrize("key", ["", "   ", None])
 def test_no_key_names_the_variable(key: str | None) -> None:
     with pytest.raises(ValueError, match="MASHAGPT_API_KEY"):
-        header_key(None if key is None else SecretStr(key))
+        Credential(None if key is None else SecretStr(key))
 
 
 def test_redactor_masks_runs_of_key_pieces() -> None:
