@@ -3,7 +3,8 @@
 `httpx2` (the maintained continuation of httpx) is used when it imports, else
 `httpx`. Without a client of the user's own, a pooled client is shared by every
 model with the same timeout (sync: one per process; async: one per event loop,
-closed when `asyncio.run` or the loop's runner shuts its async generators down).
+closed when `asyncio.run` or the loop's runner shuts its async generators down);
+they keep no cookies, as models of different keys share them.
 Their sockets end by the running call's deadline (`_sockets`).
 `aclosing_stream` closes an async stream in order, even at loop shutdown.
 Requests themselves are made in `_transport`.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import http.cookiejar
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,10 +40,22 @@ _ASYNC_CLIENTS: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Stores no cookie, so none is sent: a pooled client is shared by models of any key."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
 def _new(cls: Callable[..., _Client], timeout: float | None) -> _Client:
-    """A pooled client; a SOCKS proxy in the environment without `socksio` says what to install."""
+    """A pooled client; a SOCKS proxy in the environment without `socksio` says what to install.
+
+    Its cookie jar keeps nothing: one tenant's `Set-Cookie` never goes out with
+    another tenant's requests.
+    """
     try:
-        return cls(timeout=timeout, limits=_LIMITS)
+        jar = http.cookiejar.CookieJar(policy=_NoCookies())
+        return cls(timeout=timeout, limits=_LIMITS, cookies=jar)
     except ImportError as exc:
         if "socksio" not in str(exc):
             raise
