@@ -78,9 +78,9 @@ def misplaced_credential(name: str) -> NoReturn:
     )
 
 
-def _problem(secret: SecretStr | None) -> str | None:
+def _problem(secret: SecretStr | str | None) -> str | None:
     """Why the key cannot be sent, or `None`; the plain key lives only in this frame."""
-    key = secret.get_secret_value().strip() if secret is not None else ""
+    key = _plain(secret).strip()
     if not key:
         return _NO_KEY
     if not all(33 <= ord(c) <= 126 for c in key):
@@ -88,15 +88,22 @@ def _problem(secret: SecretStr | None) -> str | None:
     return None
 
 
-def _stripped(secret: SecretStr) -> SecretStr:
-    return SecretStr(secret.get_secret_value().strip())
+def _plain(secret: SecretStr | str | None) -> str:
+    if isinstance(secret, SecretStr):
+        return secret.get_secret_value()
+    return secret if isinstance(secret, str) else ""
+
+
+def _stripped(secret: SecretStr | str) -> SecretStr:
+    return SecretStr(_plain(secret).strip())
 
 
 class Credential:
     """The API key, checked: surrounding whitespace dropped, unsendable keys refused.
 
     Args:
-        secret: The key as given (`ChatMashaGPT.api_key`).
+        secret: The key as given (`ChatMashaGPT.api_key`; a plain `str` assigned to it
+            later is taken too).
 
     Raises:
         ValueError: No key, or one with a character a header cannot carry; the
@@ -105,7 +112,7 @@ class Credential:
 
     __slots__ = ("_secret",)
 
-    def __init__(self, secret: SecretStr | None) -> None:
+    def __init__(self, secret: SecretStr | str | None) -> None:
         problem = _problem(secret)
         if problem is not None:
             raise ValueError(problem)

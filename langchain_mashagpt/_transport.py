@@ -217,8 +217,13 @@ class Transport:
         return self._body(payload)
 
     def _scrubbed(self, exc: MashaGPTError) -> MashaGPTError:
-        """`exc` with the key masked everywhere, cut off from every chained exception."""
+        """`exc` with the key masked everywhere, cut off from every chained exception.
+
+        Its traceback is dropped too: the frames it passed (the parsers') hold the
+        raw answer, which may echo the key, and printers that show locals print it.
+        """
         redact = self._redactor
+        exc.__traceback__ = None
         exc.__cause__ = exc.__context__ = None
         exc.__suppress_context__ = True
         exc.args = tuple(redact.value(a) for a in exc.args)
@@ -296,6 +301,7 @@ class Transport:
                 r.close()
             return parse_completion(content, payload.get("n") or 1)
         except MashaGPTError as exc:
+            content = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     def stream(
@@ -341,6 +347,7 @@ class Transport:
                 if not handed:
                     r.close()
         except MashaGPTError as exc:
+            raw = piece = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     # ------------------------------------------------------------ async twins
@@ -422,6 +429,7 @@ class Transport:
                 await r.aclose()
             return parse_completion(content, payload.get("n") or 1)
         except MashaGPTError as exc:
+            content = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     async def astream(
@@ -467,4 +475,5 @@ class Transport:
                 if not handed:
                     await r.aclose()
         except MashaGPTError as exc:
+            raw = piece = content = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
