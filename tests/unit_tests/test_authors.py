@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_mashagpt._names import wire_name
@@ -67,3 +68,24 @@ async def test_an_author_name_with_nothing_readable_is_left_out_of_the_call(
     ai = AIMessage("", name="!!!", tool_calls=[call("get_weather", "p")])
     await run.invoke(server.model(), [ASK, ai, ToolMessage("sunny", tool_call_id="p")])
     assert "name" not in server.body["messages"][1]
+
+
+@pytest.mark.parametrize(
+    ("content", "sent"),
+    [
+        (
+            [{"type": "text", "text": "SNIPPET 1"}, {"type": "text", "text": "SNIPPET 2"}],
+            "SNIPPET 1\nSNIPPET 2",
+        ),
+        (["первый", "второй", {"type": "text", "text": "третий"}], "первый\nвторой\nтретий"),
+        ([{"type": "text", "text": "один"}], "один"),
+        ("как есть\n", "как есть\n"),
+    ],
+)
+async def test_a_tool_results_text_blocks_are_joined_line_by_line(
+    server: MockServer, run: Runner, content: Any, sent: str
+) -> None:
+    server.json(completion())
+    ai = AIMessage("", tool_calls=[call("search", "s")])
+    await run.invoke(server.model(), [ASK, ai, ToolMessage(content, tool_call_id="s")])
+    assert server.body["messages"][2] == {"role": "function", "name": "search", "content": sent}
