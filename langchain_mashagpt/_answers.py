@@ -12,11 +12,12 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_mashagpt import _usage
-from langchain_mashagpt._call_output import CallStream, call_fields
-from langchain_mashagpt._calls import CallPlan
+from langchain_mashagpt._call_output import CallStream, call_fields, invalid_args
+from langchain_mashagpt._calls import CUT_REASONS, CallPlan
 from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt.errors import APIResponseValidationError
@@ -31,13 +32,18 @@ def usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
     return _usage.usage_metadata(_usage.checked_usage(usage))
 
 
-def _ai_message(message: Mapping[str, Any], plan: CallPlan, **fields: Any) -> AIMessage:
+def _ai_message(
+    message: Mapping[str, Any], plan: CallPlan, finish: str | None, **fields: Any
+) -> AIMessage:
     content = message.get("content") or ""
-    for call in function_calls(message):  # `function_call`, and a gateway's `tool_calls`
+    calls = function_calls(message)  # `function_call`, and a gateway's `tool_calls`
+    for k, call in enumerate(calls):
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
-        text, call_message_fields = call_fields(plan, call.get("name") or "", raw)
+        # Only the last call can be the one an answer was cut in.
+        ended = finish if k == len(calls) - 1 else None
+        text, call_message_fields = call_fields(plan, call.get("name") or "", raw, ended)
         content += text
         for key in ("tool_calls", "invalid_tool_calls"):
             call_message_fields[key] = fields.get(key, []) + call_message_fields[key]
@@ -113,6 +119,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
         ai = _ai_message(
             message,
             plan,
+            finish,
             id=completion.get("id"),
             response_metadata=metadata,
             usage_metadata=usage_metadata(usage) if usage is not None and k == 0 else None,
@@ -132,11 +139,12 @@ class StreamConverter:
     choice finishes (or at `flush`), exactly as `chat_result` decodes it.
     """
 
-    __slots__ = ("_answered", "_calls", "_id", "_started", "_usage")
+    __slots__ = ("_answered", "_calls", "_gateway", "_id", "_started", "_usage")
 
     def __init__(self, plan: CallPlan) -> None:
         """Prepare for the stream of a request whose calls `plan` reads."""
         self._calls = CallStream(plan)
+        self._gateway: dict[int, str] = {}  # a gateway's further calls: index → arguments
         self._id: str | None = None
         self._started = False
         self._answered = False
@@ -170,11 +178,16 @@ class StreamConverter:
                 fields.update(self._calls.piece(call))
             if gateway_chunks:
                 fields["tool_call_chunks"] = fields.get("tool_call_chunks", []) + gateway_chunks
+                for chunk in gateway_chunks:
+                    index = chunk["index"] or 0
+                    self._gateway[index] = self._gateway.get(index, "") + (chunk["args"] or "")
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
-                text, held = self._calls.finish()
+                text, held = self._calls.finish(None if self._gateway else finish)
                 content += text
                 fields.update(held)
+                if cut := self._gateway_cut(finish):
+                    fields["tool_call_chunks"] = [*fields.get("tool_call_chunks", []), cut]
         usage = data.get("usage")
         if usage:
             usage = self._usage_added(_usage.checked_usage(usage))
@@ -193,6 +206,14 @@ class StreamConverter:
         if usage:
             fields["usage_metadata"] = usage_metadata(usage)
         return ChatGenerationChunk(message=AIMessageChunk(**fields))
+
+    def _gateway_cut(self, finish: str) -> ToolCallChunk | None:
+        """The mark that makes a gateway's last call invalid when the answer was cut."""
+        if finish not in CUT_REASONS or not self._gateway:
+            return None
+        index = max(self._gateway)
+        raw = self._gateway.pop(index)
+        return tool_call_chunk(args=invalid_args(raw)[len(raw) :] or None, index=index)
 
     def _usage_added(self, usage: dict[str, Any]) -> dict[str, Any] | None:
         """`usage`, unless this stream already sent the same object.
