@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage
+from pydantic import BaseModel
 
 from langchain_mashagpt._calls import CallPlan
 from tests.unit_tests.helpers import MockServer, Runner, merge, sse_call
@@ -119,3 +121,45 @@ async def test_a_gateways_last_call_is_the_cut_one(
         message = merge(await run.stream(model, "x"))
     assert [(c["name"], c["args"]) for c in message.tool_calls] == [("f", {})]
     assert [c["name"] for c in message.invalid_tool_calls] == ["g"]
+
+
+class Weather(BaseModel):
+    """The weather in a city."""
+
+    city: str = "Moscow"
+
+
+async def structured(
+    server: MockServer, run: Runner, mode: str, finish: str, include_raw: bool
+) -> Any:
+    if mode == "invoke":
+        server.json(cut_answer("", finish, name="Weather"))
+    else:
+        server.sse(sse_call("Weather", finish=finish))
+    chain = server.model(streaming=mode == "stream").with_structured_output(
+        Weather, include_raw=include_raw
+    )
+    return await run.invoke(chain, "Погода?")
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+@pytest.mark.parametrize("finish", CUTS)
+async def test_structured_output_on_a_cut_raises_saying_so(
+    server: MockServer, run: Runner, mode: str, finish: str
+) -> None:
+    said = "max_tokens" if finish == "length" else "content filter"
+    with pytest.raises(OutputParserException, match=said) as info:
+        await structured(server, run, mode, finish, include_raw=False)
+    assert f"finish_reason {finish}" in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+@pytest.mark.parametrize("finish", CUTS)
+async def test_structured_output_on_a_cut_with_raw_gives_the_parsing_error(
+    server: MockServer, run: Runner, mode: str, finish: str
+) -> None:
+    result = await structured(server, run, mode, finish, include_raw=True)
+    assert result["parsed"] is None
+    said = "max_tokens" if finish == "length" else "content filter"
+    assert said in str(result["parsing_error"])
+    assert result["raw"].response_metadata["finish_reason"] == finish
