@@ -234,7 +234,9 @@ class Transport:
                 if r.status_code < 300:
                     return r
                 try:
-                    content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer")
+                    content = self._read(
+                        r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True
+                    )
                 finally:
                     r.close()
             except prepared.transport_error as exc:
@@ -248,9 +250,11 @@ class Transport:
             body, sent = self._step(step, payload)
             time.sleep(step.wait)
 
-    def _read(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
-        """A body, decoded and capped (an error body is cut at `cap`, an answer refused)."""
-        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+    def _read(
+        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+    ) -> bytes:
+        """A body, decoded and capped: cut at `cap` if `truncate` (error bodies), else refused."""
+        reader = Body(encoding(r), cap, what, truncate=truncate)
         parts: list[bytes] = []
         for raw in raws(r, attempts.ends):
             parts.extend(reader.feed(raw))
@@ -338,7 +342,9 @@ class Transport:
                 if r.status_code < 300:
                     return r
                 try:
-                    content = await self._aread(r, attempts, ERROR_BODY_BYTES, "error answer")
+                    content = await self._aread(
+                        r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True
+                    )
                 finally:
                     await r.aclose()
             except prepared.transport_error as exc:
@@ -366,9 +372,11 @@ class Transport:
         except TimeoutError:
             raise attempts.expired() from None
 
-    async def _aread(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
+    async def _aread(
+        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+    ) -> bytes:
         """Async twin of `_read`."""
-        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+        reader = Body(encoding(r), cap, what, truncate=truncate)
         parts: list[bytes] = []
         async for raw in araws(r, attempts.ends):
             parts.extend(reader.feed(raw))
