@@ -16,7 +16,6 @@ given; else the pooled clients of `_pool`.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, NamedTuple
@@ -24,6 +23,7 @@ from typing import Any, NamedTuple
 from pydantic import SecretStr
 
 from langchain_mashagpt._body import ACCEPT_ENCODING, Body
+from langchain_mashagpt._clients import client_library
 from langchain_mashagpt._decode import (
     DEFAULT_MAX_EVENT_BYTES,
     ChunkParser,
@@ -157,7 +157,7 @@ class Transport:
         """URL, headers and error classes for `client`, built once per client class."""
         prepared = self._prepared.get(type(client))
         if prepared is None:
-            library = sys.modules[type(client).__module__.partition(".")[0]]
+            library = client_library(client)
             prepared = _Prepared(
                 library.URL(self.url),
                 library.Headers(self.headers),

@@ -6,10 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Annotated, Any, Self
 
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, ModelProfile
 from langchain_core.language_models.base import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
@@ -20,6 +17,7 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
+from langchain_mashagpt._clients import AsyncHTTPClient, SyncHTTPClient
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._retry import INITIAL_BACKOFF
@@ -210,9 +208,9 @@ class ChatMashaGPT(BaseChatModel):
     """Extra HTTP headers sent with every request."""
     default_query: dict[str, str] | None = None
     """Query parameters added to the URL of every request."""
-    http_client: Any | None = Field(default=None, exclude=True)
+    http_client: SyncHTTPClient | None = Field(default=None, exclude=True)
     """Your own `httpx.Client`/`httpx2.Client`, used as given for sync calls."""
-    http_async_client: Any | None = Field(default=None, exclude=True)
+    http_async_client: AsyncHTTPClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
 
     _transport: Transport | None = PrivateAttr(default=None)
