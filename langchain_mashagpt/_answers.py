@@ -20,6 +20,7 @@ from langchain_mashagpt._call_output import CallStream, call_fields, invalid_arg
 from langchain_mashagpt._calls import CUT_REASONS, CallPlan
 from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
 from langchain_mashagpt._json import dumps
+from langchain_mashagpt._response import Answered, AnswerMeta
 from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["PROVIDER", "StreamConverter", "chat_result", "sum_llm_outputs", "usage_metadata"]
@@ -66,14 +67,19 @@ def _malformed(exc: Exception, data: Any) -> APIResponseValidationError:
     )
 
 
-def chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
-    """`ChatResult` of a `chat.completion`: one generation per choice.
+def chat_result(completion: dict[str, Any] | Answered, plan: CallPlan) -> ChatResult:
+    """`ChatResult` of a `chat.completion` (with what its headers say): one generation per choice.
 
     Usage goes on the first generation's message only, so that adding up
-    messages never counts a request twice; `llm_output` has it too.
+    messages never counts a request twice; `llm_output` has it too. The
+    request id (and the headers, if asked) go on every choice.
     """
+    meta: dict[str, Any] = {}
+    if isinstance(completion, Answered):
+        meta = completion.meta.metadata
+        completion = completion.body
     try:
-        return _chat_result(completion, plan)
+        return _chat_result(completion, plan, meta)
     except _MALFORMED as exc:
         raise _malformed(exc, completion) from exc
 
@@ -91,7 +97,7 @@ def sum_llm_outputs(outputs: list[dict[str, Any] | None], model_name: str) -> di
     return {"token_usage": total, "model_name": model_name}
 
 
-def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
+def _chat_result(completion: dict[str, Any], plan: CallPlan, meta: dict[str, Any]) -> ChatResult:
     choices = completion["choices"]
     if not choices:
         raise APIResponseValidationError(
@@ -104,6 +110,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
         "model_provider": PROVIDER,
         "id": completion.get("id"),
         "created": completion.get("created"),
+        **meta,
     }
     generations = []
     for k, choice in enumerate(choices):
@@ -139,7 +146,7 @@ class StreamConverter:
     choice finishes (or at `flush`), exactly as `chat_result` decodes it.
     """
 
-    __slots__ = ("_answered", "_calls", "_gateway", "_id", "_started", "_usage")
+    __slots__ = ("_answered", "_calls", "_gateway", "_id", "_meta", "_started", "_usage")
 
     def __init__(self, plan: CallPlan) -> None:
         """Prepare for the stream of a request whose calls `plan` reads."""
@@ -149,9 +156,16 @@ class StreamConverter:
         self._started = False
         self._answered = False
         self._usage: dict[str, Any] | None = None
+        self._meta: dict[str, Any] = {}  # what the answer's headers say, for the first chunk
 
-    def convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
-        """The chunk for one `chat.completion.chunk`, or `None` if it carries nothing."""
+    def convert(self, data: dict[str, Any] | AnswerMeta) -> ChatGenerationChunk | None:
+        """The chunk for one `chat.completion.chunk`, or `None` if it carries nothing.
+
+        The `AnswerMeta` the transport yields first is kept for the first chunk.
+        """
+        if isinstance(data, AnswerMeta):
+            self._meta = data.metadata
+            return None
         try:
             return self._convert(data)
         except _MALFORMED as exc:
@@ -160,7 +174,7 @@ class StreamConverter:
     def _convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         metadata: dict[str, Any] = {}
         if not self._started:
-            metadata = {"model_name": data.get("model"), "model_provider": PROVIDER}
+            metadata = {"model_name": data.get("model"), "model_provider": PROVIDER, **self._meta}
         metadata.update(chunk_metadata(data, first=not self._started))
         self._started = True
         content = ""

@@ -41,6 +41,7 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
     shared_client,
 )
 from langchain_mashagpt._reading import araws, encoding, raws
+from langchain_mashagpt._response import Answered, AnswerMeta, answer_meta
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
 from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
@@ -110,6 +111,7 @@ class Transport:
         initial_backoff: Seconds before the first retry when the server does not say.
         client: The user's own sync client, used as given.
         async_client: The user's own async client, used as given.
+        include_response_headers: Whether answers carry all their headers (see `_response`).
 
     Raises:
         ValueError: No key, or one that cannot be sent.
@@ -130,6 +132,7 @@ class Transport:
         initial_backoff: float = INITIAL_BACKOFF,
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
+        include_response_headers: bool = False,
     ) -> None:
         key = header_key(api_key)
         self.url = endpoint(base_url, default_query)
@@ -149,6 +152,7 @@ class Transport:
         self.initial_backoff = initial_backoff
         self._client = client
         self._async_client = async_client
+        self.include_response_headers = include_response_headers
         self._prepared: dict[type, _Prepared] = {}
         self._redactor = Redactor(key)
         mask_logs(self._redactor)
@@ -209,6 +213,10 @@ class Transport:
             _REFUSED_FIELDS.setdefault(self.url, set()).add(step.drop)
         return self._body(payload)
 
+    def _meta(self, r: Any) -> AnswerMeta:
+        """What the headers of the answer `r` say: its request id, all of them if asked."""
+        return answer_meta(r.headers, self.include_response_headers, self._redactor)
+
     def _scrubbed(self, exc: MashaGPTError) -> MashaGPTError:
         """`exc` with the key masked everywhere, cut off from every chained exception."""
         redact = self._redactor
@@ -263,8 +271,8 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> dict[str, Any]:
-        """POST a non-streamed request; return the checked completion JSON."""
+    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+        """POST a non-streamed request; return the checked JSON and what its headers say."""
         try:
             client = self._client or shared_client(self.timeout)
             prepared = self._prepare(client)
@@ -278,14 +286,14 @@ class Transport:
                 ) from None
             finally:
                 r.close()
-            return parse_completion(content, payload.get("n") or 1)
+            return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     def stream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> Generator[dict[str, Any], None, None]:
-        """POST a streamed request; yield checked chunk dicts until `[DONE]`.
+    ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
+        """POST a streamed request; yield the headers' `AnswerMeta`, then checked chunk dicts.
 
         Retried only until a 2xx status line arrives, never re-streamed.
         """
@@ -300,6 +308,7 @@ class Transport:
                     raise plain_json_error(
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
+                yield self._meta(r)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 reads = raws(r, attempts.ends)
@@ -385,9 +394,7 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    async def apost(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> dict[str, Any]:
+    async def apost(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
         """Async twin of `post`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -402,13 +409,13 @@ class Transport:
                 ) from None
             finally:
                 await r.aclose()
-            return parse_completion(content, payload.get("n") or 1)
+            return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     async def astream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> AsyncGenerator[dict[str, Any], None]:
+    ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         """Async twin of `stream`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -420,6 +427,7 @@ class Transport:
                 if _not_an_event_stream(r.headers):
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
                     raise plain_json_error(content, n)
+                yield self._meta(r)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 reads = araws(r, attempts.ends)

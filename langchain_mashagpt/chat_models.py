@@ -212,6 +212,8 @@ class ChatMashaGPT(BaseChatModel):
     """Your own `httpx.Client`/`httpx2.Client`, used as given for sync calls."""
     http_async_client: AsyncHTTPClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
+    include_response_headers: bool = False
+    """Whether answers carry their HTTP headers in `response_metadata["headers"]`."""
 
     _transport: Transport | None = PrivateAttr(default=None)
     _transport_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
