@@ -18,7 +18,13 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_mashagpt import _usage
 from langchain_mashagpt._call_output import CallStream, call_fields, invalid_args
 from langchain_mashagpt._calls import CUT_REASONS, CallPlan
-from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
+from langchain_mashagpt._extras import (
+    answer_metadata,
+    chunk_metadata,
+    delta_calls,
+    function_calls,
+    reasoning_of,
+)
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._response import Answered, AnswerMeta
 from langchain_mashagpt.errors import APIResponseValidationError
@@ -51,6 +57,11 @@ def _ai_message(
         if "additional_kwargs" in fields:  # the legacy `function_call` is the first call's
             call_message_fields.pop("additional_kwargs", None)
         fields.update(call_message_fields)
+    if reasoning := reasoning_of(message):
+        fields["additional_kwargs"] = {
+            **fields.get("additional_kwargs", {}),
+            "reasoning_content": reasoning,
+        }
     return AIMessage(content=content, **fields)
 
 
@@ -202,6 +213,9 @@ class StreamConverter:
                 fields.update(held)
                 if cut := self._gateway_cut(finish):
                     fields["tool_call_chunks"] = [*fields.get("tool_call_chunks", []), cut]
+            if reasoning := reasoning_of(delta):  # added up by langchain-core with the chunks
+                kwargs = fields.get("additional_kwargs", {})
+                fields["additional_kwargs"] = {**kwargs, "reasoning_content": reasoning}
         usage = data.get("usage")
         if usage:
             usage = self._usage_added(_usage.checked_usage(usage))
