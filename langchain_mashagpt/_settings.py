@@ -81,6 +81,7 @@ _CLIENT_FIELDS = (
     "max_event_bytes",
     "http_client",
     "http_async_client",
+    "include_response_headers",
 )
 
 

@@ -16,7 +16,6 @@ given; else the pooled clients of `_pool`.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, NamedTuple
@@ -24,6 +23,7 @@ from typing import Any, NamedTuple
 from pydantic import SecretStr
 
 from langchain_mashagpt._body import ACCEPT_ENCODING, Body
+from langchain_mashagpt._clients import client_library
 from langchain_mashagpt._decode import (
     DEFAULT_MAX_EVENT_BYTES,
     ChunkParser,
@@ -42,6 +42,7 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
     shared_client,
 )
 from langchain_mashagpt._reading import araws, encoding, raws
+from langchain_mashagpt._response import Answered, AnswerMeta, answer_meta
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
 from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
@@ -111,6 +112,7 @@ class Transport:
         initial_backoff: Seconds before the first retry when the server does not say.
         client: The user's own sync client, used as given.
         async_client: The user's own async client, used as given.
+        include_response_headers: Whether answers carry all their headers (see `_response`).
 
     Raises:
         ValueError: No key, or one that cannot be sent.
@@ -131,6 +133,7 @@ class Transport:
         initial_backoff: float = INITIAL_BACKOFF,
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
+        include_response_headers: bool = False,
     ) -> None:
         key = header_key(api_key)
         self.url = endpoint(base_url, default_query)
@@ -150,6 +153,7 @@ class Transport:
         self.initial_backoff = initial_backoff
         self._client = client
         self._async_client = async_client
+        self.include_response_headers = include_response_headers
         self._prepared: dict[type, _Prepared] = {}
         self._redactor = Redactor(key)
         mask_logs(self._redactor)
@@ -158,7 +162,7 @@ class Transport:
         """URL, headers and error classes for `client`, built once per client class."""
         prepared = self._prepared.get(type(client))
         if prepared is None:
-            library = sys.modules[type(client).__module__.partition(".")[0]]
+            library = client_library(client)
             prepared = _Prepared(
                 library.URL(self.url),
                 library.Headers(self.headers),
@@ -210,6 +214,10 @@ class Transport:
             _REFUSED_FIELDS.setdefault(self.url, set()).add(step.drop)
         return self._body(payload)
 
+    def _meta(self, r: Any) -> AnswerMeta:
+        """What the headers of the answer `r` say: its request id, all of them if asked."""
+        return answer_meta(r.headers, self.include_response_headers, self._redactor)
+
     def _scrubbed(self, exc: MashaGPTError) -> MashaGPTError:
         """`exc` with the key masked everywhere, cut off from every chained exception."""
         redact = self._redactor
@@ -234,7 +242,9 @@ class Transport:
                 if r.status_code < 300:
                     return r
                 try:
-                    content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer")
+                    content = self._read(
+                        r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True
+                    )
                 finally:
                     r.close()
             except prepared.transport_error as exc:
@@ -258,9 +268,11 @@ class Transport:
         except DeadlineExceededError:
             raise held(attempts.expired()) from None
 
-    def _read(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
-        """A body, decoded and capped (an error body is cut at `cap`, an answer refused)."""
-        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+    def _read(
+        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+    ) -> bytes:
+        """A body, decoded and capped: cut at `cap` if `truncate` (error bodies), else refused."""
+        reader = Body(encoding(r), cap, what, truncate=truncate)
         parts: list[bytes] = []
         for raw in raws(r, attempts.ends):
             parts.extend(reader.feed(raw))
@@ -269,8 +281,8 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> dict[str, Any]:
-        """POST a non-streamed request; return the checked completion JSON."""
+    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+        """POST a non-streamed request; return the checked JSON and what its headers say."""
         try:
             client = self._client or shared_client(self.timeout)
             prepared = self._prepare(client)
@@ -284,14 +296,14 @@ class Transport:
                 ) from None
             finally:
                 r.close()
-            return parse_completion(content, payload.get("n") or 1)
+            return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     def stream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> Generator[dict[str, Any], None, None]:
-        """POST a streamed request; yield checked chunk dicts until `[DONE]`.
+    ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
+        """POST a streamed request; yield the headers' `AnswerMeta`, then checked chunk dicts.
 
         Retried only until a 2xx status line arrives, never re-streamed.
         """
@@ -306,6 +318,7 @@ class Transport:
                     raise plain_json_error(
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
+                yield self._meta(r)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 reads = raws(r, attempts.ends)
@@ -348,7 +361,9 @@ class Transport:
                 if r.status_code < 300:
                     return r
                 try:
-                    content = await self._aread(r, attempts, ERROR_BODY_BYTES, "error answer")
+                    content = await self._aread(
+                        r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True
+                    )
                 finally:
                     await r.aclose()
             except prepared.transport_error as exc:
@@ -376,9 +391,11 @@ class Transport:
         except TimeoutError:
             raise attempts.expired() from None
 
-    async def _aread(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
+    async def _aread(
+        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+    ) -> bytes:
         """Async twin of `_read`."""
-        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+        reader = Body(encoding(r), cap, what, truncate=truncate)
         parts: list[bytes] = []
         async for raw in araws(r, attempts.ends):
             parts.extend(reader.feed(raw))
@@ -387,9 +404,7 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    async def apost(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> dict[str, Any]:
+    async def apost(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
         """Async twin of `post`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -404,13 +419,13 @@ class Transport:
                 ) from None
             finally:
                 await r.aclose()
-            return parse_completion(content, payload.get("n") or 1)
+            return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     async def astream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> AsyncGenerator[dict[str, Any], None]:
+    ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         """Async twin of `stream`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -422,6 +437,7 @@ class Transport:
                 if _not_an_event_stream(r.headers):
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
                     raise plain_json_error(content, n)
+                yield self._meta(r)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 reads = araws(r, attempts.ends)

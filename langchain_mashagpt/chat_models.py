@@ -6,10 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Annotated, Any, Self
 
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, ModelProfile
 from langchain_core.language_models.base import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
@@ -21,6 +18,7 @@ from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, 
 
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._binding import tool_binding
+from langchain_mashagpt._clients import AsyncHTTPClient, SyncHTTPClient
 from langchain_mashagpt._configurable import ConfigurableChatMashaGPT, configurable
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
@@ -212,10 +210,12 @@ class ChatMashaGPT(BaseChatModel):
     """Extra HTTP headers sent with every request."""
     default_query: dict[str, str] | None = None
     """Query parameters added to the URL of every request."""
-    http_client: Any | None = Field(default=None, exclude=True)
+    http_client: SyncHTTPClient | None = Field(default=None, exclude=True)
     """Your own `httpx.Client`/`httpx2.Client`, used as given for sync calls."""
-    http_async_client: Any | None = Field(default=None, exclude=True)
+    http_async_client: AsyncHTTPClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
+    include_response_headers: bool = False
+    """Whether answers carry their HTTP headers in `response_metadata["headers"]`."""
 
     _transport: Transport | None = PrivateAttr(default=None)
     _transport_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
