@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+
 import pytest
 from langchain.agents import create_agent
 from langchain_community.agent_toolkits import SQLDatabaseToolkit
