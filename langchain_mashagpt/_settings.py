@@ -80,6 +80,7 @@ _CLIENT_FIELDS = (
     "max_event_bytes",
     "http_client",
     "http_async_client",
+    "energy_budget",
 )
 
 
