@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 import warnings
 from typing import Any
@@ -89,7 +88,7 @@ class RedisRateLimiter(BaseRateLimiter):
         self._keys = [base, f"{base}:hold"]
         self._store = Store(url_or_client, f"rate limiter {name!r}")
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._lock = threading.Lock()
+        self._last_grant = 0.0  # Redis's time of the last token taken here
 
     def __repr__(self) -> str:
         return (
@@ -119,6 +118,8 @@ class RedisRateLimiter(BaseRateLimiter):
     def _next(self, reply: list[Any]) -> float | None:
         """`None` if a token was taken, else the seconds to sleep before looking again."""
         taken, wait = reply[0] in (b"1", "1"), float(reply[1])
+        if taken:
+            self._last_grant = float(reply[2])
         return None if taken else min(max(wait, 0.001), self.check_every_n_seconds)
 
     def acquire(self, *, blocking: bool = True) -> bool:
