@@ -22,7 +22,9 @@ either::
     │   │   └── DeadlineExceededError the call's total `deadline` ran out
     │   └── IncompleteStreamError     a stream ended before `data: [DONE]`
     ├── APIResponseValidationError    a 2xx answer that is not what the API documents
-    └── BudgetExceededError           a usage budget is spent (see `callbacks`)
+    ├── BudgetExceededError           a usage budget is spent (see `callbacks`)
+    │   └── SharedBudgetExceededError a Redis budget would pass its limit (`limits`)
+    └── BudgetStoreUnavailableError   Redis cannot be reached (`limits`)
 
 No message, `repr` or attribute of these errors ever holds the API key, nor any
 piece of it a server echoed; they chain no other exception (`__cause__` and
