@@ -268,3 +268,46 @@ def test_budgets_pickle_by_url_and_stay_out_of_the_model_s_dump(
         "team", spent=1, reserved=2, estimate=3, limit=4, requests=5, window=None
     )
     assert str(pickle.loads(pickle.dumps(error))) == str(error)
+
+
+async def test_a_budget_takes_a_sync_or_an_asyncio_client(
+    emu: MashaGPTEmulator, redis_server: RedisServer
+) -> None:
+    import redis
+    import redis.asyncio
+
+    sync_client = redis.Redis.from_url(redis_server.url)
+    budget = RedisEnergyBudget(sync_client, name="given", limit=10**6)
+    answer = await model_for(emu, energy_budget=budget).ainvoke("Hello")  # through a thread
+    assert budget.spent() == energy_of(answer)
+    assert "redis=127.0.0.1:" in repr(budget)
+    with pytest.raises(TypeError, match="pickles only when made from a URL"):
+        pickle.dumps(budget)
+    budget.close()  # a client you gave stays open
+    assert sync_client.ping()
+    sync_client.close()
+
+    async_client = redis.asyncio.Redis.from_url(redis_server.url)
+    budget = RedisEnergyBudget(async_client, name="given-async", limit=10**6)
+    answer = await model_for(emu, energy_budget=budget).ainvoke("Hello")
+    with pytest.raises(TypeError, match="serves async calls only"):
+        budget.spent()
+    await async_client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"name": ""}, ValueError, "needs a name"),
+        ({"limit": -1}, ValueError, "limit must be 0 or more"),
+        ({"window": 0}, ValueError, "window must be above 0"),
+        ({"reservation_ttl": 0}, ValueError, "reservation_ttl must be above 0"),
+        ({"url_or_client": 42}, TypeError, "expected a Redis URL"),
+    ],
+)
+def test_bad_settings_are_refused(
+    kwargs: dict[str, Any], error: type[Exception], message: str, redis_url: str
+) -> None:
+    options: dict[str, Any] = {"url_or_client": redis_url, "name": "x", "limit": 1, **kwargs}
+    with pytest.raises(error, match=message):
+        RedisEnergyBudget(options.pop("url_or_client"), **options)
