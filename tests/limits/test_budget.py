@@ -311,3 +311,64 @@ def test_bad_settings_are_refused(
     options: dict[str, Any] = {"url_or_client": redis_url, "name": "x", "limit": 1, **kwargs}
     with pytest.raises(error, match=message):
         RedisEnergyBudget(options.pop("url_or_client"), **options)
+
+
+@pytest.mark.parametrize("how", ["invoke", "stream"])
+async def test_redis_lost_during_a_call_keeps_the_answer_and_warns(
+    run: Runner, how: str, emu: MashaGPTEmulator, budgets: Budgets
+) -> None:
+    own = RedisServer().start()
+    budget = budgets(own.url)
+    emu.enqueue(Reply.model(delay=1.0))
+    model = model_for(emu, energy_budget=budget)
+
+    async def stop_redis_once_sent() -> None:
+        while not emu.requests:  # noqa: ASYNC110 - the emulator's log, polled
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(own.stop)
+
+    async def call_while_redis_stops() -> Any:
+        stopper = asyncio.create_task(stop_redis_once_sent())
+        if run.is_async:
+            answer = await call(run, model, how)
+        else:  # the sync call in a thread, so the loop can stop Redis meanwhile
+            answer = await asyncio.to_thread(lambda: asyncio.run(call(run, model, how)))
+        await stopper
+        return answer
+
+    with pytest.warns(BudgetStoreUnavailableWarning, match="could not be settled"):
+        answer = await call_while_redis_stops()
+    assert answer.content
+
+
+@pytest.mark.parametrize("how", ["stream"])
+async def test_a_stream_without_usage_is_charged_its_estimate(
+    run: Runner, how: str, emu: MashaGPTEmulator, budgets: Budgets
+) -> None:
+    budget = budgets()
+    model = model_for(emu, energy_budget=budget, stream_usage=False)
+    estimate = model.estimate_energy(["Hello"])
+    await call(run, model, how)
+    assert budget.stats().spent == estimate
+    assert budget.stats().reserved == 0
+
+
+def test_the_estimate_counts_tools_and_function_calls(
+    emu: MashaGPTEmulator, budgets: Budgets
+) -> None:
+    from langchain_core.messages import AIMessage, ToolMessage
+    from langchain_core.tools import tool
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return city
+
+    model = model_for(emu, energy_budget=budgets())
+    call_ = {"name": "get_weather", "args": {"city": "Moscow"}, "id": "1"}
+    history = [HumanMessage("Weather?"), AIMessage("", tool_calls=[call_])]
+    plain = model.estimate_energy(history[:1])
+    with_call = model.estimate_energy([*history, ToolMessage("+5", tool_call_id="1")])
+    with_tools = model.estimate_energy(history[:1], tools=[get_weather])
+    assert plain < with_call
+    assert plain < with_tools
