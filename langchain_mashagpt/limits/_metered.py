@@ -17,7 +17,6 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from langchain_mashagpt._transport import _DEFAULT, Transport, aclosing_stream
-from langchain_mashagpt.errors import BudgetExceededError
 
 if TYPE_CHECKING:
     from langchain_mashagpt.limits._budget import RedisEnergyBudget, Reservation
@@ -62,7 +61,7 @@ class _Held:
             for budget, ttl in zip(self.budgets, self.ttl, strict=True):
                 if (held := budget.reserve(payload, ttl)) is not None:
                     self.held.append((budget, held))
-        except BudgetExceededError:
+        except BaseException:  # refused, Redis down, cancelled: give back what was taken
             self.release()
             raise
 
@@ -71,7 +70,7 @@ class _Held:
             for budget, ttl in zip(self.budgets, self.ttl, strict=True):
                 if (held := await budget.areserve(payload, ttl)) is not None:
                     self.held.append((budget, held))
-        except BudgetExceededError:
+        except BaseException:  # refused, Redis down, cancelled: give back what was taken
             await self.arelease()
             raise
 

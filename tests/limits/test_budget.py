@@ -372,3 +372,14 @@ def test_the_estimate_counts_tools_and_function_calls(
     with_tools = model.estimate_energy(history[:1], tools=[get_weather])
     assert plain < with_call
     assert plain < with_tools
+
+
+async def test_a_refusal_by_one_budget_gives_back_the_others(
+    run: Runner, emu: MashaGPTEmulator, budgets: Budgets
+) -> None:
+    own, tight = budgets(), budgets(name="tight", limit=100)
+    with pytest.raises(SharedBudgetExceededError), get_mashagpt_callback(budget=tight):
+        await run.invoke(model_for(emu, energy_budget=own), "Hello")
+    stats = own.stats()
+    assert (stats.reservations, stats.reserved, stats.open_reservations) == (1, 0, 0)
+    assert emu.requests == []
