@@ -10,7 +10,7 @@ DEMO_PY := $(DEMO_VENV)/bin/python
 DEMO_STAMP := $(DEMO_VENV)/.installed-stamp
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: install test lint format demo record bench stress docs dist release-check clean
+.PHONY: install test lint format demo record bench stress docs docs-serve dist release-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,8 +65,18 @@ stress: $(STAMP)
 	MASHAGPT_STRESS=1 $(PY) -m pytest -p no:randomly tests/reliability/test_bounds.py
 	$(PY) benchmarks/bounds.py
 
+# Builds site/, then opens it in headless Chromium (.ci/check-site): from files and served,
+# every page opens and search works; names do not break mid-word. Chromium must be installed.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site
+	$(PY) .ci/check-site site
+
+# The site served over HTTP, as a host serves it: http://127.0.0.1:8001/
+DOCS_PORT ?= 8001
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site
+	@echo "serving site/ at http://127.0.0.1:$(DOCS_PORT)/ (Ctrl-C stops)"
+	$(PY) -m http.server --bind 127.0.0.1 --directory site $(DOCS_PORT)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py

@@ -22,9 +22,11 @@ from langchain_mashagpt.errors import (
     InsufficientBalanceError,
     InternalServerError,
     MashaGPTError,
+    MissingDependencyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestEncodingError,
 )
 
 __all__ = [
@@ -45,9 +47,11 @@ __all__ = [
     "InternalServerError",
     "MashaGPTCallbackHandler",
     "MashaGPTError",
+    "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestEncodingError",
     "__version__",
     "get_mashagpt_callback",
 ]

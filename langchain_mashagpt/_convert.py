@@ -19,12 +19,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from langchain_mashagpt._binding import apply_openai_tools
 from langchain_mashagpt._calls import CallPlan
+from langchain_mashagpt._encodable import Messages, plain_number
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._media import tool_result_text
 from langchain_mashagpt._names import author_name, rename_functions, wire_name
 from langchain_mashagpt._response_format import apply_response_format
-from langchain_mashagpt._tools import apply_openai_tools, clean_descriptions
+from langchain_mashagpt._tools import clean_descriptions
 from langchain_mashagpt._wire import FunctionCall, Message
 
 __all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]
@@ -101,9 +103,12 @@ def build_payload(
 
     `params` holds the model's fields merged with bound and per-call keyword
     arguments; `None` values are left out, `stream_usage` becomes
-    `stream_options`. Raises `ValueError` before anything is sent.
+    `stream_options`, numpy's numbers become Python's (as the constructor makes
+    them), here and in `logit_bias`. Raises `ValueError` before anything is sent.
     """
-    payload = {k: v for k, v in params.items() if v is not None}
+    payload = {k: plain_number(v) for k, v in params.items() if v is not None}
+    if isinstance(bias := payload.get("logit_bias"), Mapping):
+        payload["logit_bias"] = {plain_number(k): plain_number(v) for k, v in bias.items()}
     stream_usage = payload.pop("stream_usage", False)
     payload.pop("stream", None)
     if payload.get("stop") == []:
@@ -135,33 +140,35 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
     """
     if not messages:
         raise ValueError("There are no messages to send: pass at least one message.")
-    wire: list[Message] = []
+    wire = Messages()  # a list that knows which input message each came from
     call_names: dict[str, str] = {}
     i, count = 0, len(messages)
     while i < count:
         message = messages[i]
+        origin = i
         i += 1
-        calls = _calls_of(message) if isinstance(message, AIMessage) else None
+        calls = _calls_of(message, origin) if isinstance(message, AIMessage) else None
         if calls:
             ids = {call_id for call_id, _, _ in calls if call_id}
-            results: dict[str, ToolMessage] = {}
+            results: dict[str, tuple[ToolMessage, int]] = {}
             while i < count:
                 nxt = messages[i]
                 if not isinstance(nxt, ToolMessage) or nxt.tool_call_id not in ids:
                     break
                 if nxt.tool_call_id in results:
                     break
-                results[nxt.tool_call_id] = nxt
+                results[nxt.tool_call_id] = (nxt, i)
                 i += 1
             text = _text(message)
             for k, (call_id, name, arguments) in enumerate(calls):
                 call: FunctionCall = {"name": wire_name(name), "arguments": arguments}
                 content = text if k == 0 and text else None
-                wire.append({"role": "assistant", "content": content, "function_call": call})
+                wire.add({"role": "assistant", "content": content, "function_call": call}, origin)
                 if call_id:
                     call_names[call_id] = name
                     if call_id in results:
-                        wire.append(_function_result(results.pop(call_id), name))
+                        result, at = results.pop(call_id)
+                        wire.add(_function_result(result, name), at)
         elif isinstance(message, ToolMessage):
             name = call_names.get(message.tool_call_id) or message.name or ""
             if not name:
@@ -171,20 +178,22 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
                     "the call in the history, with the same id, or give the "
                     "ToolMessage the tool's `name`."
                 )
-            wire.append(_function_result(message, name))
+            wire.add(_function_result(message, name), origin)
         else:
-            wire.append(_plain(message))
+            wire.add(_plain(message), origin)
     return wire
 
 
-def _calls_of(message: AIMessage) -> list[tuple[str | None, str, str]]:
+def _calls_of(message: AIMessage, index: int) -> list[tuple[str | None, str, str]]:
     """`(id, name, JSON arguments)` of every call an AI message made, invalid too.
 
     Without `tool_calls`, the calls are read from `tool_use` (Anthropic) or
-    `tool_call` content blocks, else from a legacy `function_call`.
+    `tool_call` content blocks, else from a legacy `function_call`. `index` is
+    the message's in the history, for the error of arguments JSON cannot take.
     """
     calls: list[tuple[str | None, str, str]] = [
-        (c.get("id"), c["name"], dumps(c["args"]).decode()) for c in message.tool_calls
+        (c.get("id"), c["name"], _arguments(c["args"], index, c["name"]))
+        for c in message.tool_calls
     ]
     legacy = message.additional_kwargs.get("function_call")
     for c in message.invalid_tool_calls:
@@ -195,7 +204,7 @@ def _calls_of(message: AIMessage) -> list[tuple[str | None, str, str]]:
         calls.append((c.get("id"), name, args))
     if not calls and isinstance(message.content, list):
         calls = [
-            (b.get("id"), b.get("name") or "", dumps(b.get(key) or {}).decode())
+            (b.get("id"), b.get("name") or "", _arguments(b.get(key) or {}, index, b.get("name")))
             for b in message.content
             if isinstance(b, dict)
             and (key := {"tool_use": "input", "tool_call": "args"}.get(b.get("type", "")))
@@ -203,6 +212,13 @@ def _calls_of(message: AIMessage) -> list[tuple[str | None, str, str]]:
     if not calls and isinstance(legacy, dict):
         calls.append((None, legacy.get("name") or "", legacy.get("arguments") or ""))
     return calls
+
+
+def _arguments(args: Any, index: int, name: Any) -> str:
+    """A history tool call's arguments as JSON text; the error names the message and the call."""
+    return dumps(
+        args, f"message {index} (assistant), the arguments of its tool call {name!r}"
+    ).decode()
 
 
 def _plain(message: BaseMessage) -> Message:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from langchain_mashagpt._choices import load_completion, ordered
 from langchain_mashagpt._json import loads
 from langchain_mashagpt.errors import (
     MAX_KEPT_BODY,
@@ -166,25 +167,26 @@ def _too_long(what: str, limit: int) -> APIResponseValidationError:
 def parse_completion(content: bytes, n: int = 1) -> dict[str, Any]:
     """Decode a 2xx non-streamed body, raising on anything but a completion of `n` choices."""
     try:
-        body = loads(content[3:] if content.startswith(_BOM) else content)
+        body = load_completion(content[3:] if content.startswith(_BOM) else content, n)
     except ValueError:
         raise APIResponseValidationError(
             "MashaGPT answered 2xx with a body that is not JSON: "
             f"{content[:200].decode('utf-8', 'replace')!r}",
             body=kept_body(content),
         ) from None
-    return _check_event(body, "answer", content, n)
+    return ordered(_check_event(body, "answer", content, n), content)
 
 
 def _check_event(body: Any, what: str, raw: bytes, n: int) -> dict[str, Any]:
     """`body` if it is a completion (chunk) of at most `n` choices; else raise.
 
-    An `error` that is `null` or empty next to `choices` is no error (OpenAI's
-    schema allows it); any other `error` is the server's. An error keeps `body`
-    parsed when `raw` is small, else the first characters of `raw`.
+    An `error` that is `false`, `null` or empty (`{}`, `""`) next to `choices` is
+    no error (OpenAI's schema allows `null`; gateways send `false`); any other
+    `error` is the server's. An error keeps `body` parsed when `raw` is small,
+    else the first characters of `raw`.
     """
     kept = body if len(raw) <= MAX_KEPT_BODY else raw[:MAX_SERVER_TEXT].decode("utf-8", "replace")
-    if isinstance(body, dict) and body.get("error") not in (None, {}, ""):
+    if isinstance(body, dict) and body.get("error") not in (None, False, {}, "", []):
         message, code, error_type = error_payload(body)
         raise APIError(
             f"MashaGPT reported an error in its {what}: "
@@ -264,6 +266,8 @@ class ChunkParser:
             self.events += 1
             if self.done:
                 break
+            if event.event == "error":  # the server's error, not content
+                raise _error_event(event.data)
             if event.data == b"[DONE]":
                 self.done = True
                 break
@@ -276,6 +280,27 @@ class ChunkParser:
                 ) from None
             chunks.append(_check_event(body, "stream", event.data, self.n))
         return chunks
+
+
+def _error_event(data: bytes) -> APIError:
+    """The `APIError` of an `event: error`: its data is an error object, or text."""
+    try:
+        body: Any = loads(data)
+    except ValueError:
+        body = None
+    message, code, error_type = error_payload(body)
+    if message is None and isinstance(body, dict) and body.get("message") is not None:
+        message = str(body["message"])  # the error object itself, not wrapped in `error`
+        code = str(body["code"]) if body.get("code") is not None else None
+        error_type = str(body["type"]) if body.get("type") is not None else None
+    if message is None:
+        message = data.decode("utf-8", "replace") if body is None else str(body)
+    return APIError(
+        f"MashaGPT reported an error in its stream (event: error): {server_text(message)}",
+        body=kept_body(data),
+        code=code,
+        error_type=error_type,
+    )
 
 
 def plain_json_error(content: bytes, n: int) -> APIResponseValidationError:

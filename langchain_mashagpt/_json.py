@@ -7,29 +7,102 @@ import math
 import re
 from typing import Any
 
+from langchain_mashagpt._encodable import (
+    BODY,
+    Unencodable,
+    json_number,
+    plain_json,
+    suspect,
+    where,
+)
+
 try:
     import orjson
 except ModuleNotFoundError:  # pragma: no cover - orjson comes with langsmith on CPython
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["dumps", "is_blank", "loads", "loads_exact"]
+__all__ = ["BODY", "dumps", "is_blank", "loads", "loads_exact"]
 
 _LONG_DIGITS = re.compile(r"\d{19}")
 """A run of digits that may be an integer beyond 64 bits (orjson makes those floats)."""
 
 
-def dumps(obj: Any) -> bytes:
+def dumps(obj: Any, what: str = "the value") -> bytes:
     """Serialise `obj` as compact JSON in real UTF-8 (Russian is never escaped).
 
     An integer beyond 64 bits, which orjson refuses, goes out exact through the
-    standard library (NaN there is an error, not invalid JSON).
+    standard library; numpy's numbers go out as the Python numbers they are.
+    What JSON cannot take is refused, naming where it is (`_encodable`): NaN and
+    ±Infinity (which orjson would send as `null`), keys that become one
+    (`{1: "a", "1": "b"}`), a key that is not text or a number, a set, bytes,
+    text with a lone surrogate, a value that contains itself. The fast path is
+    orjson, then a search for a `null` that may have been a NaN — in a request
+    body, in everything but its messages (the converter's text, where no NaN can
+    be), encoded again, as that costs less than searching a long history. Only a
+    `null` found is walked for (`_encodable.suspect`); the careful path
+    (`_encodable.plain_json`) runs only when orjson fails or the walk finds one.
+
+    Args:
+        obj: What to encode.
+        what: What it is, for the error (`BODY` for a request body, whose paths
+            are told as messages, tools and fields).
+
+    Raises:
+        RequestEncodingError: `obj` holds something JSON cannot take.
     """
+    skip = "messages" if what == BODY else None  # a body's messages: the converter's text
+    if orjson is not None:
+        # Keys other than text (`logit_bias`) only when needed: that option is slower.
+        for option in (0, orjson.OPT_NON_STR_KEYS):
+            try:
+                encoded = orjson.dumps(obj, default=json_number, option=option)
+            except TypeError:
+                continue  # a type JSON cannot take, bad text, a huge integer: below
+            if not option and b"null" not in _probe(obj, encoded, skip):
+                return encoded  # no NaN became `null`
+            if not suspect(obj, skip, keys=bool(option)):
+                return encoded
+            break
+    try:
+        return _careful(obj)
+    except RecursionError:
+        problem = Unencodable((), "it is nested too deeply", "Nest it less deeply.")
+    except Unencodable as exc:
+        problem = exc
+    raise _refused(obj, what, problem)  # outside the handler: no chained exception
+
+
+def _probe(obj: Any, encoded: bytes, skip: str | None) -> bytes:
+    """Where a NaN turned `null` would show: `encoded`, or a body's JSON without its messages.
+
+    Searching a long history's JSON costs more than encoding the rest again.
+    """
+    if skip is None or not isinstance(obj, dict):
+        return encoded
+    return orjson.dumps({k: v for k, v in obj.items() if k != skip}, default=json_number)
+
+
+def _careful(obj: Any) -> bytes:
+    """`obj` made plain JSON (or `Unencodable` raised), then encoded."""
+    plain = plain_json(obj)
     if orjson is not None:
         try:
-            return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+            return orjson.dumps(plain)
         except TypeError:
-            pass  # an integer beyond 64 bits, or a type JSON cannot take: the error below
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            pass  # an integer beyond 64 bits, or deeper than orjson goes
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _refused(obj: Any, what: str, problem: Unencodable) -> Exception:
+    """The error for what `problem` found in `obj`, said where it is."""
+    from langchain_mashagpt.errors import RequestEncodingError  # errors imports this module
+
+    place = where(what, obj, problem.path)
+    return RequestEncodingError(
+        f"{place[:1].upper()}{place[1:]} cannot be sent as JSON: {problem.problem}. "
+        f"{problem.fix} Nothing was sent.",
+        where=place,
+    )
 
 
 def loads(data: bytes | str) -> Any:

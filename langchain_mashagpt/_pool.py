@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_mashagpt._sockets import bound_sockets
+from langchain_mashagpt.errors import MissingDependencyError
 
 if TYPE_CHECKING:
     import httpx
@@ -29,6 +30,7 @@ else:
 
 __all__ = ["aclosing_stream", "httpx", "shared_async_client", "shared_client"]
 
+_Client = TypeVar("_Client")
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 _SYNC_CLIENTS: dict[float | None, httpx.Client] = {}
 _ASYNC_CLIENTS: weakref.WeakKeyDictionary[
@@ -36,10 +38,25 @@ _ASYNC_CLIENTS: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
+def _new(cls: Callable[..., _Client], timeout: float | None) -> _Client:
+    """A pooled client; a SOCKS proxy in the environment without `socksio` says what to install."""
+    try:
+        return cls(timeout=timeout, limits=_LIMITS)
+    except ImportError as exc:
+        if "socksio" not in str(exc):
+            raise
+    raise MissingDependencyError(  # outside the handler: nothing chained
+        "A SOCKS proxy is set in the environment (ALL_PROXY, HTTPS_PROXY or HTTP_PROXY is "
+        "socks5://… or socks4://…), and SOCKS needs the socksio package, which is not "
+        "installed: pip install 'langchain-mashagpt[socks]'. Or unset the variable, or "
+        "pass http_client=/http_async_client= of your own."
+    )
+
+
 def shared_client(timeout: float | None) -> httpx.Client:
     client = _SYNC_CLIENTS.get(timeout)
     if client is None:
-        client = httpx.Client(timeout=timeout, limits=_LIMITS)
+        client = _new(httpx.Client, timeout)
         bound_sockets(client)
         _SYNC_CLIENTS[timeout] = client
         atexit.register(client.close)  # else its idle sockets are left to the GC at exit
@@ -58,7 +75,7 @@ async def shared_async_client(timeout: float | None) -> httpx.AsyncClient:
     per_loop = _ASYNC_CLIENTS.setdefault(asyncio.get_running_loop(), {})
     entry = per_loop.get(timeout)
     if entry is None or entry[0].is_closed:
-        client = httpx.AsyncClient(timeout=timeout, limits=_LIMITS)
+        client = _new(httpx.AsyncClient, timeout)
         bound_sockets(client)
         guard = _closes_with_loop(client)
         await guard.__anext__()  # registered with the loop from now on

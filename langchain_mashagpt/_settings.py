@@ -22,6 +22,7 @@ from langchain_core.language_models import LangSmithParams
 from pydantic.fields import FieldInfo
 
 from langchain_mashagpt._answers import PROVIDER
+from langchain_mashagpt._encodable import plain_number
 from langchain_mashagpt._profiles import carried_over
 from langchain_mashagpt._secrets import hide_key
 
@@ -182,11 +183,13 @@ def check_timeout(timeout: float | None) -> float | None:
 def check_deadline(deadline: object) -> float | None:
     """A call's `deadline` if it can work: `None` (no limit) or a number of seconds above 0.
 
-    Checked on the field and on a per-call `deadline=`, before anything is sent.
+    Checked on the field and on a per-call `deadline=`, before anything is sent;
+    numpy's numbers are taken as the Python numbers they are.
 
     Raises:
         ValueError: Zero, a negative number, NaN, or not a number.
     """
+    deadline = plain_number(deadline)
     if deadline is None:
         return None
     if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not deadline > 0:

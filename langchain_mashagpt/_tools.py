@@ -38,7 +38,6 @@ from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
     "DISPATCHER_NAME",
-    "apply_openai_tools",
     "clean_descriptions",
     "function_call_for",
     "functions_for",
@@ -218,32 +217,3 @@ def _dispatcher(functions: list[FunctionDefinition]) -> FunctionDefinition:
             "maxProperties": 1,
         },
     }
-
-
-def apply_openai_tools(payload: dict[str, Any]) -> None:
-    """Translate OpenAI's newer request names in `payload`, in place.
-
-    `tools` and `tool_choice` bound with `bind` (as `create_openai_tools_agent`
-    does) become `functions` and `function_call` exactly as `bind_tools` makes
-    them, added to any `functions` already there; `parallel_tool_calls=True`
-    adds the batch function as `bind_tools(..., parallel_tool_calls=True)` does
-    (to plain bound `functions` too), `False`/`None` change nothing.
-
-    Raises:
-        ValueError: As `functions_for` and `function_call_for`.
-    """
-    parallel = bool(payload.pop("parallel_tool_calls", None))
-    bound = payload.get("functions") or ()
-    wrapped = any(f.get("name") in (DISPATCHER_NAME, BATCH_NAME) for f in bound)
-    if "tools" not in payload and "tool_choice" not in payload and (wrapped or not parallel):
-        return
-    functions = [*(payload.pop("functions", None) or ()), *functions_for(payload.pop("tools", ()))]
-    choice = payload.pop("tool_choice", None)
-    if choice is None and "function_call" in payload:
-        choice = payload.pop("function_call")
-        if isinstance(choice, dict):
-            choice = choice.get("name")
-    functions, function_call = function_call_for(choice, functions, parallel=parallel)
-    if functions:
-        payload["functions"] = functions
-        payload["function_call"] = function_call

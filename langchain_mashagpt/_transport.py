@@ -31,7 +31,8 @@ from langchain_mashagpt._decode import (
     plain_json_error,
 )
 from langchain_mashagpt._drain import afinish, finish
-from langchain_mashagpt._json import dumps
+from langchain_mashagpt._json import BODY, dumps
+from langchain_mashagpt._own_client import held, send_within
 from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at by tests
     _ASYNC_CLIENTS,
     _SYNC_CLIENTS,
@@ -46,7 +47,7 @@ from langchain_mashagpt._secrets import Redactor, header_key, mask_logs
 from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
 from langchain_mashagpt._sockets import within
 from langchain_mashagpt._version import __version__
-from langchain_mashagpt.errors import MashaGPTError
+from langchain_mashagpt.errors import DeadlineExceededError, MashaGPTError
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -201,7 +202,7 @@ class Transport:
         refused = _REFUSED_FIELDS.get(self.url, ())
         if refused:
             payload = {k: v for k, v in payload.items() if k not in refused}
-        return dumps(payload), frozenset({"stream_options"} & payload.keys())
+        return dumps(payload, BODY), frozenset({"stream_options"} & payload.keys())
 
     def _step(self, step: Retry, payload: dict[str, Any]) -> tuple[bytes, frozenset[str]]:
         """Take note of a field to leave out; the body of the next attempt."""
@@ -229,8 +230,7 @@ class Transport:
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
-                with within(attempts.ends):
-                    r = client.send(request, stream=True)
+                r = self._send(client, request, attempts)
                 if r.status_code < 300:
                     return r
                 try:
@@ -247,6 +247,16 @@ class Transport:
                 raise step
             body, sent = self._step(step, payload)
             time.sleep(step.wait)
+
+    def _send(self, client: Any, request: Any, attempts: Attempts) -> Any:
+        """Send, until the status line arrives or the deadline passes (see `_own_client`)."""
+        if self._client is None:  # the pooled client's sockets end by the deadline
+            with within(attempts.ends):
+                return client.send(request, stream=True)
+        try:
+            return send_within(client, request, attempts.left())
+        except DeadlineExceededError:
+            raise held(attempts.expired()) from None
 
     def _read(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
         """A body, decoded and capped (an error body is cut at `cap`, an answer refused)."""

@@ -11,9 +11,15 @@ Only MashaGPT answers are counted: other providers' calls in the same block are
 left alone, and a cache hit (no request, no energy) is not counted.
 
 A budget (`max_energy=`, `max_tokens=`) is checked when a MashaGPT call starts,
-before its request is sent. Calls already in flight when it runs out — a
-stream, or the other tasks of an `abatch` — complete and are counted, so the
-totals can end above the limit; every later call raises `BudgetExceededError`.
+before its request is sent. It is charged what each request was *billed*: the
+larger of the server's total and the sum of its parts (`billed_energy`,
+`billed_tokens`), so a `total_energy` of 1 next to prompt and completion energy
+of 1,000 costs the budget 1,000. The server's own totals stay visible, unchanged
+(`total_energy`, `total_tokens`, and `usage_metadata` on the messages), as does
+the difference (`unreported_energy`, `unreported_tokens`). Calls already in
+flight when it runs out — a stream, or the other tasks of an `abatch` — complete
+and are counted, so the totals can end above the limit; every later call raises
+`BudgetExceededError`.
 """
 
 from __future__ import annotations
@@ -55,22 +61,43 @@ class EnergyUsage:
     completion_energy: int = 0
     """Energy billed for the output."""
     total_energy: int = 0
-    """Energy billed in all."""
+    """Energy in all, as the server reported it (`total_energy`)."""
     successful_requests: int = 0
     """Requests that completed (a stream cut after its usage adds energy, not a request)."""
+    unreported_energy: int = 0
+    """Energy the parts add up to beyond the server's totals: per request, prompt
+    plus completion energy above its `total_energy` (0 when they agree)."""
+    unreported_tokens: int = 0
+    """Tokens the parts add up to beyond the server's totals (0 when they agree)."""
+
+    @property
+    def billed_energy(self) -> int:
+        """Energy charged to a budget: per request, the larger of total and parts."""
+        return self.total_energy + self.unreported_energy
+
+    @property
+    def billed_tokens(self) -> int:
+        """Tokens charged to a budget: per request, the larger of total and parts."""
+        return self.total_tokens + self.unreported_tokens
 
     def __add__(self, other: EnergyUsage) -> EnergyUsage:
         """Field-by-field sum."""
         return EnergyUsage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
     def __str__(self) -> str:
-        """One line: requests, tokens and energy."""
+        """One line: requests, tokens and energy (and what was billed, where it differs)."""
         return (
             f"{self.successful_requests} request(s), {self.total_tokens} tokens "
-            f"({self.prompt_tokens} prompt + {self.completion_tokens} completion), "
+            f"({self.prompt_tokens} prompt + {self.completion_tokens} completion"
+            f"{_billed(self.billed_tokens, self.unreported_tokens)}), "
             f"{self.total_energy} energy "
-            f"({self.prompt_energy} prompt + {self.completion_energy} completion)"
+            f"({self.prompt_energy} prompt + {self.completion_energy} completion"
+            f"{_billed(self.billed_energy, self.unreported_energy)})"
         )
+
+
+def _billed(billed: int, unreported: int) -> str:
+    return f"; billed {billed}: the parts add up to more than the total" if unreported else ""
 
 
 def _int(*values: Any) -> int:
@@ -98,13 +125,17 @@ def _usage_of(message: BaseMessage) -> tuple[str, EnergyUsage] | None:
     completion = _int(raw.get("completion_tokens"), tokens.get("output_tokens"))
     prompt_energy = _int(raw.get("prompt_energy"))
     completion_energy = _int(raw.get("completion_energy"))
+    total_tokens = _int(raw.get("total_tokens"), tokens.get("total_tokens"), prompt + completion)
+    total_energy = _int(raw.get("total_energy"), prompt_energy + completion_energy)
     usage = EnergyUsage(
         prompt_tokens=prompt,
         completion_tokens=completion,
-        total_tokens=_int(raw.get("total_tokens"), tokens.get("total_tokens"), prompt + completion),
+        total_tokens=total_tokens,
         prompt_energy=prompt_energy,
         completion_energy=completion_energy,
-        total_energy=_int(raw.get("total_energy"), prompt_energy + completion_energy),
+        total_energy=total_energy,
+        unreported_energy=max(prompt_energy + completion_energy - total_energy, 0),
+        unreported_tokens=max(prompt + completion - total_tokens, 0),
     )
     return str(meta.get("model_name") or "unknown"), usage
 
@@ -132,18 +163,22 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
     completion_energy: int = 0
     """Energy billed for the outputs."""
     total_energy: int = 0
-    """Energy billed in all."""
+    """Energy in all, as the server reported it."""
     successful_requests: int = 0
     """MashaGPT requests that completed."""
+    unreported_energy: int = 0
+    """Energy beyond the server's totals (see `EnergyUsage.unreported_energy`)."""
+    unreported_tokens: int = 0
+    """Tokens beyond the server's totals (see `EnergyUsage.unreported_tokens`)."""
 
     def __init__(self, *, max_energy: int | None = None, max_tokens: int | None = None) -> None:
         """Create a handler with an optional budget.
 
         Args:
             max_energy: Stop further MashaGPT calls once this much energy
-                (`total_energy`) is spent; `None` for no limit.
+                (`billed_energy`) is spent; `None` for no limit.
             max_tokens: Stop further MashaGPT calls once this many tokens
-                (`total_tokens`, prompt and completion, across calls) are spent;
+                (`billed_tokens`, prompt and completion, across calls) are spent;
                 `None` for no limit. Not the model's per-answer `max_tokens`.
 
         Raises:
@@ -172,6 +207,16 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
         with self._lock:
             return dict(self._by_model)
 
+    @property
+    def billed_energy(self) -> int:
+        """Energy charged to the budget: the larger of total and parts, per request."""
+        return self.usage.billed_energy
+
+    @property
+    def billed_tokens(self) -> int:
+        """Tokens charged to the budget: the larger of total and parts, per request."""
+        return self.usage.billed_tokens
+
     def check_budget(self) -> None:
         """Raise `BudgetExceededError` if this block's or an enclosing block's budget is spent.
 
@@ -182,8 +227,8 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
         while handler is not None:
             usage = handler.usage
             for unit, spent, limit in (
-                ("energy", usage.total_energy, handler.max_energy),
-                ("tokens", usage.total_tokens, handler.max_tokens),
+                ("energy", usage.billed_energy, handler.max_energy),
+                ("tokens", usage.billed_tokens, handler.max_tokens),
             ):
                 if limit is not None and spent >= limit:
                     raise BudgetExceededError(
@@ -243,10 +288,15 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
             f"  Energy: {usage.total_energy} "
             f"(prompt {usage.prompt_energy}, completion {usage.completion_energy})",
         ]
+        if usage.unreported_tokens or usage.unreported_energy:
+            lines.append(
+                f"  Billed: {usage.billed_tokens} tokens, {usage.billed_energy} energy (the "
+                "parts of some answers add up to more than their totals)"
+            )
         if self.max_energy is not None:
-            lines.append(f"  Energy budget: {usage.total_energy} of {self.max_energy} spent")
+            lines.append(f"  Energy budget: {usage.billed_energy} of {self.max_energy} spent")
         if self.max_tokens is not None:
-            lines.append(f"  Token budget: {usage.total_tokens} of {self.max_tokens} spent")
+            lines.append(f"  Token budget: {usage.billed_tokens} of {self.max_tokens} spent")
         lines += [f"  {name}: {part}" for name, part in sorted(by_model.items())]
         return "\n".join(lines)
 
@@ -274,8 +324,8 @@ def get_mashagpt_callback(
     also stops the calls of inner blocks.
 
     Args:
-        max_energy: An energy budget (`total_energy`); `None` for no limit.
-        max_tokens: A token budget (`total_tokens` across calls); `None` for no limit.
+        max_energy: An energy budget (`billed_energy`); `None` for no limit.
+        max_tokens: A token budget (`billed_tokens` across calls); `None` for no limit.
         budget: A `RedisEnergyBudget` shared with other processes: every MashaGPT
             call in the block reserves from it before it is sent.
 

@@ -20,6 +20,8 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
+from langchain_mashagpt._binding import tool_binding
+from langchain_mashagpt._configurable import ConfigurableChatMashaGPT, configurable
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._retry import INITIAL_BACKOFF
@@ -37,7 +39,7 @@ from langchain_mashagpt._settings import (
 )
 from langchain_mashagpt._structured import Method, structured_output
 from langchain_mashagpt._tokens import counter_for
-from langchain_mashagpt._tools import function_call_for, functions_for
+from langchain_mashagpt._tools import functions_for
 from langchain_mashagpt._transport import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_EVENT_BYTES,
@@ -399,7 +401,7 @@ class ChatMashaGPT(_estimate.EnergyEstimates, BaseChatModel):
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools, sent as the API's `functions` (see `docs/tools.md`).
+        """Bind tools as `ChatOpenAI` does; requests send them as `functions` (`docs/tools.md`).
 
         Args:
             tools: `@tool` functions, `BaseTool`s, pydantic models, TypedDicts,
@@ -417,13 +419,11 @@ class ChatMashaGPT(_estimate.EnergyEstimates, BaseChatModel):
                 call with no tools bound.
         """
         parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
-        if not tools:
-            function_call_for(tool_choice, [])  # refuses a call forced with no tools
-            return self.bind(**kwargs)
-        functions, function_call = function_call_for(
-            tool_choice, functions_for(tools), parallel=bool(parallel)
-        )
-        return self.bind(functions=functions, function_call=function_call, **kwargs)
+        return self.bind(**tool_binding(tools, tool_choice, parallel, kwargs))
+
+    def configurable_fields(self, **kwargs: Any) -> ConfigurableChatMashaGPT:
+        """Fields chosen per call, which `bind_tools` and `with_structured_output` keep."""
+        return configurable(super().configurable_fields(**kwargs))
 
     def with_structured_output(
         self,

@@ -22,6 +22,10 @@ either::
     │   │   └── DeadlineExceededError the call's total `deadline` ran out
     │   └── IncompleteStreamError     a stream ended before `data: [DONE]`
     ├── APIResponseValidationError    a 2xx answer that is not what the API documents
+    ├── RequestEncodingError          the request cannot be written as JSON (ValueError,
+    │                                 TypeError); raised before sending
+    ├── MissingDependencyError        an optional package the setup needs is missing
+    │                                 (ImportError), e.g. socksio for a SOCKS proxy
     ├── BudgetExceededError           a usage budget is spent (see `callbacks`)
     │   └── SharedBudgetExceededError a Redis budget would pass its limit (`limits`)
     └── BudgetStoreUnavailableError   Redis cannot be reached (`limits`)
@@ -68,9 +72,11 @@ __all__ = [
     "InsufficientBalanceError",
     "InternalServerError",
     "MashaGPTError",
+    "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestEncodingError",
 ]
 
 MAX_SERVER_TEXT = 2000
@@ -227,6 +233,37 @@ class APIResponseValidationError(MashaGPTError):
         super().__init__(message)
         self.message = message
         self.body = body
+
+
+class RequestEncodingError(MashaGPTError, ValueError, TypeError):
+    """The request holds something JSON cannot take; nothing was sent.
+
+    NaN or ±Infinity, keys that become one JSON key (`{1: "a", "1": "b"}`), a
+    key that is neither text nor a number, a set, bytes, text with a lone
+    surrogate, a value that contains itself. The message says where: the
+    message (its index in the input and its role), the tool, or the body field,
+    and the path inside it. Also a `ValueError` and a `TypeError`, which the
+    JSON encoder raised for these before.
+    """
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        """Create the error.
+
+        Args:
+            message: What is wrong, where, and what to do.
+            where: Where it is, in words (e.g. `"message 2 (user), its text"`).
+        """
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+
+class MissingDependencyError(MashaGPTError, ImportError):
+    """An optional package the setup needs is not installed; the message says which extra.
+
+    For example a SOCKS proxy in `ALL_PROXY` needs `socksio`:
+    `pip install 'langchain-mashagpt[socks]'`.
+    """
 
 
 class BudgetExceededError(MashaGPTError):

@@ -12,6 +12,7 @@ import asyncio
 import weakref
 from typing import Any
 
+from langchain_mashagpt.errors import MissingDependencyError
 from langchain_mashagpt.limits._errors import BudgetStoreUnavailableError
 
 __all__ = ["Store"]
@@ -26,12 +27,14 @@ def _redis() -> Any:
     try:
         import redis
         import redis.asyncio
+
+        return redis
     except ImportError:  # pragma: no cover - the test extra installs it
-        raise ImportError(
-            "The shared MashaGPT limits need the redis client: "
-            'pip install "langchain-mashagpt[redis]".'
-        ) from None
-    return redis
+        pass
+    raise MissingDependencyError(  # outside the handler: nothing chained
+        "The shared MashaGPT limits (RedisEnergyBudget, RedisRateLimiter) need the redis "
+        "client: pip install 'langchain-mashagpt[redis]'."
+    )
 
 
 class Store:

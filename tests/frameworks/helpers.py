@@ -47,18 +47,26 @@ class Mode:
         """The output, or the last streamed chunk (a stream of whole values)."""
         return (await self.run(runnable, input, **kwargs))[-1]
 
-    async def graph(self, graph: Any, input: Any, **kwargs: Any) -> dict[str, Any]:
+    async def graph(
+        self, graph: Any, input: Any, *, subgraphs: bool = False, **kwargs: Any
+    ) -> dict[str, Any]:
         """A LangGraph graph's final state; streamed, also check its token stream.
 
         Streamed modes stream `["messages", "values"]`, so the chat model inside
         streams (LangGraph asks for tokens only then); the tokens of each AI
         message must add up to that message (text and tool calls) in the final
-        state, and the last answer must have been streamed.
+        state, and the last answer must have been streamed. With `subgraphs`,
+        the tokens of models inside subgraphs (a supervisor's agents) count too.
         """
         if not self.streams:
             state: dict[str, Any] = (await self.run(graph, input, **kwargs))[0]
             return state
-        chunks = await self.run(graph, input, stream_mode=["messages", "values"], **kwargs)
+        modes = ["messages", "values"]
+        if subgraphs:
+            parts = await self.run(graph, input, stream_mode=modes, subgraphs=True, **kwargs)
+            chunks = [(kind, data) for ns, kind, data in parts if kind == "messages" or not ns]
+        else:
+            chunks = await self.run(graph, input, stream_mode=modes, **kwargs)
         values = [data for kind, data in chunks if kind == "values"]
         tokens: dict[str, list[Any]] = {}
         for kind, data in chunks:

@@ -324,15 +324,16 @@ async def test_required_with_several_tools_sends_the_dispatcher(
     assert result.response_metadata["finish_reason"] == "function_call"
 
 
-def test_dispatcher_inlines_each_tool_schema_refs(server: MockServer) -> None:
+async def test_dispatcher_inlines_each_tool_schema_refs(server: MockServer, run: Runner) -> None:
     order = {
         "title": "Order",
         "type": "object",
         "properties": {"item": {"$ref": "#/$defs/Item"}},
         "$defs": {"Item": {"type": "object", "properties": {"sku": {"type": "string"}}}},
     }
-    bound: Any = server.model().bind_tools([order, get_time], tool_choice="any")
-    (dispatcher,) = bound.kwargs["functions"]
+    server.json(completion())
+    await run.invoke(server.model().bind_tools([order, get_time], tool_choice="any"), "hi")
+    (dispatcher,) = server.body["functions"]
     schema = dispatcher["parameters"]["properties"]["Order"]
     assert schema["properties"]["item"] == {
         "type": "object",
