@@ -82,6 +82,7 @@ _CLIENT_FIELDS = (
     "http_client",
     "http_async_client",
     "include_response_headers",
+    "energy_budget",
 )
 
 

@@ -46,13 +46,14 @@ from langchain_mashagpt._transport import (
     aclosing_stream,
 )
 from langchain_mashagpt._version import __version__
+from langchain_mashagpt.limits import RedisEnergyBudget, _estimate, _metered
 
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 
 DEFAULT_BASE_URL = "https://api.mashagpt.ru/v1"
 
 
-class ChatMashaGPT(BaseChatModel):
+class ChatMashaGPT(_estimate.EnergyEstimates, BaseChatModel):
     """MashaGPT chat models (GPT, Claude, Gemini and more behind one API).
 
     Setup:
@@ -216,6 +217,8 @@ class ChatMashaGPT(BaseChatModel):
     """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
     include_response_headers: bool = False
     """Whether answers carry their HTTP headers in `response_metadata["headers"]`."""
+    energy_budget: RedisEnergyBudget | None = Field(default=None, exclude=True)
+    """A budget shared through Redis, reserved before each call (`langchain_mashagpt.limits`)."""
 
     _transport: Transport | None = PrivateAttr(default=None)
     _transport_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
@@ -277,7 +280,7 @@ class ChatMashaGPT(BaseChatModel):
         # Rebuilt when a client setting changed after first use, for the next call.
         settings = client_settings(self)
         if self._transport is None or settings != self._transport_settings:
-            self._transport = Transport(**transport_options(self))
+            self._transport = _metered.MeteredTransport(**transport_options(self))
             self._transport_settings = settings
         return self._transport
 
