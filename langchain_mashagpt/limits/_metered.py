@@ -16,6 +16,7 @@ from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from langchain_mashagpt._response import Answered, AnswerMeta
 from langchain_mashagpt._transport import _DEFAULT, Transport, aclosing_stream
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class MeteredTransport(Transport):
         seconds = self.deadline if deadline is _DEFAULT else deadline
         return _Held(budgets, [b.ttl_for(seconds) for b in budgets])
 
-    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> dict[str, Any]:
+    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
         """`Transport.post` inside a reservation."""
         if (held := self._held(deadline)) is None:
             return super().post(payload, deadline)
@@ -129,12 +130,10 @@ class MeteredTransport(Transport):
         except BaseException:
             held.release()
             raise
-        held.settle(completion.get("usage"))
+        held.settle(completion.body.get("usage"))
         return completion
 
-    async def apost(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> dict[str, Any]:
+    async def apost(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
         """Async twin of `post`."""
         if (held := self._held(deadline)) is None:
             return await super().apost(payload, deadline)
@@ -144,12 +143,12 @@ class MeteredTransport(Transport):
         except BaseException:
             await held.arelease()
             raise
-        await held.asettle(completion.get("usage"))
+        await held.asettle(completion.body.get("usage"))
         return completion
 
     def stream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> Generator[dict[str, Any], None, None]:
+    ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
         """`Transport.stream` inside a reservation, settled at the usage chunk."""
         if (held := self._held(deadline)) is None:
             return super().stream(payload, deadline)
@@ -157,13 +156,17 @@ class MeteredTransport(Transport):
 
     def _metered_stream(
         self, held: _Held, payload: dict[str, Any], deadline: float | None
-    ) -> Generator[dict[str, Any], None, None]:
+    ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
         held.reserve(payload)
         finished = False
         try:
             with closing(super().stream(payload, deadline)) as chunks:
                 for chunk in chunks:
-                    if held.held and (usage := _usage(chunk)) is not None:
+                    if (
+                        held.held
+                        and isinstance(chunk, dict)
+                        and (usage := _usage(chunk)) is not None
+                    ):
                         held.settle(usage)
                     yield chunk
             finished = True
@@ -175,7 +178,7 @@ class MeteredTransport(Transport):
 
     def astream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> AsyncGenerator[dict[str, Any], None]:
+    ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         """Async twin of `stream`."""
         if (held := self._held(deadline)) is None:
             return super().astream(payload, deadline)
@@ -183,13 +186,17 @@ class MeteredTransport(Transport):
 
     async def _metered_astream(
         self, held: _Held, payload: dict[str, Any], deadline: float | None
-    ) -> AsyncGenerator[dict[str, Any], None]:
+    ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         await held.areserve(payload)
         finished = False
         try:
             async with aclosing_stream(super().astream(payload, deadline)) as chunks:
                 async for chunk in chunks:
-                    if held.held and (usage := _usage(chunk)) is not None:
+                    if (
+                        held.held
+                        and isinstance(chunk, dict)
+                        and (usage := _usage(chunk)) is not None
+                    ):
                         await held.asettle(usage)
                     yield chunk
             finished = True
