@@ -12,13 +12,21 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_mashagpt import _usage
-from langchain_mashagpt._call_output import CallStream, call_fields
-from langchain_mashagpt._calls import CallPlan
-from langchain_mashagpt._extras import answer_metadata, chunk_metadata, delta_calls, function_calls
+from langchain_mashagpt._call_output import CallStream, call_fields, invalid_args
+from langchain_mashagpt._calls import CUT_REASONS, CallPlan
+from langchain_mashagpt._extras import (
+    answer_metadata,
+    chunk_metadata,
+    delta_calls,
+    function_calls,
+    reasoning_of,
+)
 from langchain_mashagpt._json import dumps
+from langchain_mashagpt._response import Answered, AnswerMeta
 from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["PROVIDER", "StreamConverter", "chat_result", "sum_llm_outputs", "usage_metadata"]
@@ -31,19 +39,29 @@ def usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
     return _usage.usage_metadata(_usage.checked_usage(usage))
 
 
-def _ai_message(message: Mapping[str, Any], plan: CallPlan, **fields: Any) -> AIMessage:
+def _ai_message(
+    message: Mapping[str, Any], plan: CallPlan, finish: str | None, **fields: Any
+) -> AIMessage:
     content = message.get("content") or ""
-    for call in function_calls(message):  # `function_call`, and a gateway's `tool_calls`
+    calls = function_calls(message)  # `function_call`, and a gateway's `tool_calls`
+    for k, call in enumerate(calls):
         raw = call.get("arguments") or ""
         if not isinstance(raw, str):  # an object instead of its JSON text
             raw = dumps(raw).decode()
-        text, call_message_fields = call_fields(plan, call.get("name") or "", raw)
+        # Only the last call can be the one an answer was cut in.
+        ended = finish if k == len(calls) - 1 else None
+        text, call_message_fields = call_fields(plan, call.get("name") or "", raw, ended)
         content += text
         for key in ("tool_calls", "invalid_tool_calls"):
             call_message_fields[key] = fields.get(key, []) + call_message_fields[key]
         if "additional_kwargs" in fields:  # the legacy `function_call` is the first call's
             call_message_fields.pop("additional_kwargs", None)
         fields.update(call_message_fields)
+    if reasoning := reasoning_of(message):
+        fields["additional_kwargs"] = {
+            **fields.get("additional_kwargs", {}),
+            "reasoning_content": reasoning,
+        }
     return AIMessage(content=content, **fields)
 
 
@@ -60,14 +78,19 @@ def _malformed(exc: Exception, data: Any) -> APIResponseValidationError:
     )
 
 
-def chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
-    """`ChatResult` of a `chat.completion`: one generation per choice.
+def chat_result(completion: dict[str, Any] | Answered, plan: CallPlan) -> ChatResult:
+    """`ChatResult` of a `chat.completion` (with what its headers say): one generation per choice.
 
     Usage goes on the first generation's message only, so that adding up
-    messages never counts a request twice; `llm_output` has it too.
+    messages never counts a request twice; `llm_output` has it too. The
+    request id (and the headers, if asked) go on every choice.
     """
+    meta: dict[str, Any] = {}
+    if isinstance(completion, Answered):
+        meta = completion.meta.metadata
+        completion = completion.body
     try:
-        return _chat_result(completion, plan)
+        return _chat_result(completion, plan, meta)
     except _MALFORMED as exc:
         raise _malformed(exc, completion) from exc
 
@@ -85,7 +108,7 @@ def sum_llm_outputs(outputs: list[dict[str, Any] | None], model_name: str) -> di
     return {"token_usage": total, "model_name": model_name}
 
 
-def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
+def _chat_result(completion: dict[str, Any], plan: CallPlan, meta: dict[str, Any]) -> ChatResult:
     choices = completion["choices"]
     if not choices:
         raise APIResponseValidationError(
@@ -98,6 +121,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
         "model_provider": PROVIDER,
         "id": completion.get("id"),
         "created": completion.get("created"),
+        **meta,
     }
     generations = []
     for k, choice in enumerate(choices):
@@ -113,6 +137,7 @@ def _chat_result(completion: dict[str, Any], plan: CallPlan) -> ChatResult:
         ai = _ai_message(
             message,
             plan,
+            finish,
             id=completion.get("id"),
             response_metadata=metadata,
             usage_metadata=usage_metadata(usage) if usage is not None and k == 0 else None,
@@ -132,18 +157,26 @@ class StreamConverter:
     choice finishes (or at `flush`), exactly as `chat_result` decodes it.
     """
 
-    __slots__ = ("_answered", "_calls", "_id", "_started", "_usage")
+    __slots__ = ("_answered", "_calls", "_gateway", "_id", "_meta", "_started", "_usage")
 
     def __init__(self, plan: CallPlan) -> None:
         """Prepare for the stream of a request whose calls `plan` reads."""
         self._calls = CallStream(plan)
+        self._gateway: dict[int, str] = {}  # a gateway's further calls: index → arguments
         self._id: str | None = None
         self._started = False
         self._answered = False
         self._usage: dict[str, Any] | None = None
+        self._meta: dict[str, Any] = {}  # what the answer's headers say, for the first chunk
 
-    def convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
-        """The chunk for one `chat.completion.chunk`, or `None` if it carries nothing."""
+    def convert(self, data: dict[str, Any] | AnswerMeta) -> ChatGenerationChunk | None:
+        """The chunk for one `chat.completion.chunk`, or `None` if it carries nothing.
+
+        The `AnswerMeta` the transport yields first is kept for the first chunk.
+        """
+        if isinstance(data, AnswerMeta):
+            self._meta = data.metadata
+            return None
         try:
             return self._convert(data)
         except _MALFORMED as exc:
@@ -152,7 +185,7 @@ class StreamConverter:
     def _convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         metadata: dict[str, Any] = {}
         if not self._started:
-            metadata = {"model_name": data.get("model"), "model_provider": PROVIDER}
+            metadata = {"model_name": data.get("model"), "model_provider": PROVIDER, **self._meta}
         metadata.update(chunk_metadata(data, first=not self._started))
         self._started = True
         content = ""
@@ -170,11 +203,19 @@ class StreamConverter:
                 fields.update(self._calls.piece(call))
             if gateway_chunks:
                 fields["tool_call_chunks"] = fields.get("tool_call_chunks", []) + gateway_chunks
+                for chunk in gateway_chunks:
+                    index = chunk["index"] or 0
+                    self._gateway[index] = self._gateway.get(index, "") + (chunk["args"] or "")
             if finish := choice.get("finish_reason"):
                 metadata["finish_reason"] = finish
-                text, held = self._calls.finish()
+                text, held = self._calls.finish(None if self._gateway else finish)
                 content += text
                 fields.update(held)
+                if cut := self._gateway_cut(finish):
+                    fields["tool_call_chunks"] = [*fields.get("tool_call_chunks", []), cut]
+            if reasoning := reasoning_of(delta):  # added up by langchain-core with the chunks
+                kwargs = fields.get("additional_kwargs", {})
+                fields["additional_kwargs"] = {**kwargs, "reasoning_content": reasoning}
         usage = data.get("usage")
         if usage:
             usage = self._usage_added(_usage.checked_usage(usage))
@@ -193,6 +234,14 @@ class StreamConverter:
         if usage:
             fields["usage_metadata"] = usage_metadata(usage)
         return ChatGenerationChunk(message=AIMessageChunk(**fields))
+
+    def _gateway_cut(self, finish: str) -> ToolCallChunk | None:
+        """The mark that makes a gateway's last call invalid when the answer was cut."""
+        if finish not in CUT_REASONS or not self._gateway:
+            return None
+        index = max(self._gateway)
+        raw = self._gateway.pop(index)
+        return tool_call_chunk(args=invalid_args(raw)[len(raw) :] or None, index=index)
 
     def _usage_added(self, usage: dict[str, Any]) -> dict[str, Any] | None:
         """`usage`, unless this stream already sent the same object.

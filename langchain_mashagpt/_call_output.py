@@ -19,6 +19,8 @@ for a stream:
 - An invalid call's `args` is `invalid_args(raw)`: the raw text, plus that mark
   when langchain-core would otherwise complete the text into arguments — in
   `invoke` too, so streamed and invoked calls are equal.
+- Under `finish_reason` `length` or `content_filter` the call is invalid
+  whatever its arguments (see `CUT_REASONS`), so it gets the mark too.
 - Calls the plan `holds` (the dispatcher's, a `response_format` function's)
   are sent whole when they end.
 """
@@ -90,14 +92,16 @@ def _legacy(wire_name: str, raw: str, outcomes: list[Outcome], plan: CallPlan) -
     return {"name": plan.user_name(wire_name), "arguments": raw}
 
 
-def call_fields(plan: CallPlan, wire_name: str, raw: str) -> tuple[str, dict[str, Any]]:
-    """The text and the `AIMessage` fields of one whole wire call.
+def call_fields(
+    plan: CallPlan, wire_name: str, raw: str, finish: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The text and the `AIMessage` fields of one whole wire call, its choice ended by `finish`.
 
     Returns `(text, fields)`: `text` is added to the message content (a
     `response_format` call); `fields` holds `tool_calls`, `invalid_tool_calls`
     and `additional_kwargs`.
     """
-    outcomes = plan.decode(wire_name, raw)
+    outcomes = plan.decode(wire_name, raw, finish)
     text = "".join(o.text for o in outcomes if isinstance(o, TextContent))
     calls = [
         tool_call(name=o.name, args=o.args, id=new_call_id())
@@ -157,8 +161,8 @@ class CallStream:
             "additional_kwargs": {"function_call": {"name": user_name, "arguments": self._args}},
         }
 
-    def finish(self) -> tuple[str, dict[str, Any]]:
-        """Text and chunk fields that end the call when the choice ends (empty if none)."""
+    def finish(self, reason: str | None = None) -> tuple[str, dict[str, Any]]:
+        """Text and chunk fields that end the call when the choice ends by `reason` (or none)."""
         if not self._seen:
             return "", {}
         name, raw, live = self._name, self._args, self._id is not None
@@ -166,13 +170,13 @@ class CallStream:
         self._id = None
         self._seen = False
         if live:  # the pieces went out: only an invalid call needs its mark
-            outcomes = self._plan.decode(name, raw)
+            outcomes = self._plan.decode(name, raw, reason)
             valid = all(isinstance(o, ValidCall) for o in outcomes)
             # Blank arguments mean `{}`, which langchain-core's parser reads only as such.
             blank = "{}" if is_blank(raw) else ""
             mark = blank if valid else invalid_args(raw)[len(raw) :]
             return "", {"tool_call_chunks": [tool_call_chunk(args=mark, index=0)]} if mark else {}
-        text, whole = call_fields(self._plan, name, raw)
+        text, whole = call_fields(self._plan, name, raw, reason)
         chunks = [
             tool_call_chunk(name=c["name"], args=dumps(c["args"]).decode(), id=c["id"], index=k)
             for k, c in enumerate(whole["tool_calls"])

@@ -11,6 +11,9 @@ into a list of outcomes, read the same way by `chat_result` (invoke) and by
   object, an unknown tool…), shown as an `invalid_tool_call`;
 - `TextContent(text)`: a call that is really the answer's text.
 
+A call of an answer cut by `max_tokens` or the content filter (`CUT_REASONS`)
+is never valid, even when its arguments happen to parse (`""` reads as `{}`).
+
 Adding a wire function with a meaning of its own (the `select_tool` dispatcher and
 the `_parallel` batch function are two) takes a field filled in `CallPlan.of`, a
 branch in `CallPlan.decode`, and a name in `CallPlan.holds` if its calls must
@@ -27,7 +30,15 @@ from langchain_mashagpt._json import dumps, is_blank, loads_exact
 from langchain_mashagpt._parallel import batch_tools, decode_batch, is_batch
 from langchain_mashagpt._tools import DISPATCHER_NAME
 
-__all__ = ["CallPlan", "InvalidCall", "Outcome", "TextContent", "ValidCall"]
+__all__ = [
+    "CUT_REASONS",
+    "CallPlan",
+    "InvalidCall",
+    "Outcome",
+    "TextContent",
+    "ValidCall",
+    "cut_error",
+]
 
 
 class ValidCall(NamedTuple):
@@ -58,6 +69,23 @@ class TextContent(NamedTuple):
 
 Outcome = ValidCall | InvalidCall | TextContent
 """What one wire call becomes; `CallPlan.decode` returns a list of them."""
+
+CUT_REASONS = {
+    "length": "cut by max_tokens (finish_reason length)",
+    "content_filter": "stopped by the content filter (finish_reason content_filter)",
+}
+"""The `finish_reason`s of an answer the model did not finish, and what they mean."""
+
+
+def cut_error(finish: str) -> str:
+    """Why a call of an answer that ended by `finish` (one of `CUT_REASONS`) is invalid."""
+    what = CUT_REASONS[finish]
+    hint = (
+        "raise max_tokens or ask for less"
+        if finish == "length"
+        else "rephrase the request; the filter stopped the answer"
+    )
+    return f"the answer was {what} before this call was finished: {hint}"
 
 
 @dataclass(frozen=True)
@@ -111,8 +139,26 @@ class CallPlan:
             or (bool(self.batch) and is_batch(wire_name))
         )
 
-    def decode(self, name: str, raw: str) -> list[Outcome]:
-        """The outcomes of one whole wire call `name(raw)`."""
+    def decode(self, name: str, raw: str, finish: str | None = None) -> list[Outcome]:
+        """The outcomes of one whole wire call `name(raw)`, whose choice ended by `finish`.
+
+        Under `finish_reason` `length` or `content_filter` the call was not
+        finished: every call it holds is invalid, whatever its arguments.
+        """
+        outcomes = self._decode(name, raw)
+        if finish not in CUT_REASONS:
+            return outcomes
+        error = cut_error(finish)
+        return [
+            InvalidCall(o.name, o.arguments, error)
+            if isinstance(o, ValidCall)
+            else InvalidCall(o.name, o.args, f"{error} ({o.error})")
+            if isinstance(o, InvalidCall)
+            else o
+            for o in outcomes
+        ]
+
+    def _decode(self, name: str, raw: str) -> list[Outcome]:
         if not name:
             return [InvalidCall(name, raw, "the function call has no name")]
         if name == self.text_function:

@@ -160,10 +160,14 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:
                 results[nxt.tool_call_id] = (nxt, i)
                 i += 1
             text = _text(message)
+            author = author_name(message.name) if message.name is not None else None
             for k, (call_id, name, arguments) in enumerate(calls):
                 call: FunctionCall = {"name": wire_name(name), "arguments": arguments}
                 content = text if k == 0 and text else None
-                wire.add({"role": "assistant", "content": content, "function_call": call}, origin)
+                turn: Message = {"role": "assistant", "content": content, "function_call": call}
+                if author is not None:  # who made the call, on each of its messages
+                    turn["name"] = author
+                wire.add(turn, origin)
                 if call_id:
                     call_names[call_id] = name
                     if call_id in results:

@@ -3,8 +3,9 @@
 A gateway in front of MashaGPT may answer in OpenAI's newer shape: `tool_calls`
 instead of `function_call` (in an answer or a stream delta), and `refusal`,
 `logprobs`, `system_fingerprint`, `service_tier`, each choice's `index` and
-`created`. The answer converters call these functions; each returns what
-LangChain's message should carry.
+`created`; a reasoning model's thinking as `reasoning_content` (DeepSeek's
+name) or `reasoning`. The answer converters call these functions; each returns
+what LangChain's message should carry.
 """
 
 from __future__ import annotations
@@ -14,10 +15,23 @@ from typing import Any
 
 from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 
-__all__ = ["answer_metadata", "chunk_metadata", "delta_calls", "function_calls"]
+__all__ = ["answer_metadata", "chunk_metadata", "delta_calls", "function_calls", "reasoning_of"]
 
 _ANSWER_FIELDS = ("system_fingerprint", "service_tier")
 _CHOICE_FIELDS = ("index", "logprobs")
+
+
+def reasoning_of(message: Mapping[str, Any]) -> str:
+    """A message's or delta's reasoning text: `reasoning_content`, else `reasoning` ("" if none).
+
+    It goes to `additional_kwargs["reasoning_content"]`, from which langchain-core's
+    `content_blocks` makes a `reasoning` block; it is never sent back in a history.
+    """
+    for key in ("reasoning_content", "reasoning"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def function_calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:

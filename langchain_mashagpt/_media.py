@@ -59,7 +59,7 @@ def _placeholder(block: dict[str, Any]) -> str:
 def tool_result_text(content: str | Sequence[str | dict[str, Any]]) -> str:
     """The text a tool result is sent as.
 
-    Text blocks are joined; media blocks become placeholders; any other block
+    Text blocks are joined with a newline; media blocks become placeholders; any other block
     makes the whole result go as JSON (with the placeholders in place of media).
     """
     if isinstance(content, str):
@@ -74,5 +74,6 @@ def tool_result_text(content: str | Sequence[str | dict[str, Any]]) -> str:
         isinstance(b, str) or (b.get("type") == "text" and isinstance(b.get("text"), str))
         for b in blocks
     ):
-        return "".join(b if isinstance(b, str) else b["text"] for b in blocks)
+        # One block per line, as an MCP tool's several text contents read.
+        return "\n".join(b if isinstance(b, str) else b["text"] for b in blocks)
     return dumps(blocks).decode()  # structured results go as JSON text

@@ -108,11 +108,11 @@ class aclosing_stream:
     the stream, from the outside in. One task per stream, none per chunk.
     """
 
-    def __init__(self, stream: AsyncGenerator[dict[str, Any], None]) -> None:
+    def __init__(self, stream: AsyncGenerator[Any, None]) -> None:
         self.stream = stream
         self._ended: asyncio.Future[None] | None = None
 
-    async def __aenter__(self) -> AsyncGenerator[dict[str, Any], None]:
+    async def __aenter__(self) -> AsyncGenerator[Any, None]:
         self._ended = asyncio.get_running_loop().create_future()
         watcher = asyncio.ensure_future(_close_when_cancelled(self.stream, self._ended))
         _WATCHERS.add(watcher)
@@ -129,7 +129,7 @@ _WATCHERS: set[asyncio.Future[None]] = set()
 
 
 async def _close_when_cancelled(
-    stream: AsyncGenerator[dict[str, Any], None], ended: asyncio.Future[None]
+    stream: AsyncGenerator[Any, None], ended: asyncio.Future[None]
 ) -> None:
     try:
         await ended

@@ -23,6 +23,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from langchain_mashagpt.errors import (
@@ -38,6 +39,7 @@ __all__ = [
     "INITIAL_BACKOFF",
     "MAX_BACKOFF",
     "MAX_RETRY_AFTER",
+    "ON_RETRY_AFTER",
     "RETRY_STATUSES",
     "Attempts",
     "Retry",
@@ -53,6 +55,10 @@ MAX_RETRY_AFTER = 60.0
 """The longest `Retry-After` slept; a longer one raises at once with `retry_after`."""
 RETRY_STATUSES = frozenset({408, 409, 429})
 """Statuses retried besides every 5xx."""
+ON_RETRY_AFTER: ContextVar[Callable[[float], None] | None] = ContextVar(
+    "mashagpt_on_retry_after", default=None
+)
+"""Told the wait of every 429 that names one (`RedisRateLimiter` sets it in `acquire`)."""
 STREAM_OPTIONS = "stream_options"
 """The one request field left out, once, when the server refuses it."""
 
@@ -190,6 +196,9 @@ class Attempts:
         ):
             self._dropped = True
             return Retry(0.0, drop=STREAM_OPTIONS)
+        hook = ON_RETRY_AFTER.get() if status == 429 else None
+        if hook is not None and (wait := server_wait(headers)) is not None:
+            hook(wait)  # a shared rate limiter holds every process that shares it
         retried = status in RETRY_STATUSES or status >= 500
         if not retried or self.made > self.max_retries:
             return status_error(status, headers, content, attempts=self.made)

@@ -19,7 +19,6 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from langchain_core.language_models import LangSmithParams
-from pydantic import ConfigDict
 from pydantic.fields import FieldInfo
 
 from langchain_mashagpt._answers import PROVIDER
@@ -31,7 +30,6 @@ from langchain_mashagpt._urls import check_base_url, check_headers, endpoint, sh
 
 __all__ = [
     "ALIASES",
-    "MODEL_CONFIG",
     "call_params",
     "check_base_url",
     "check_deadline",
@@ -55,10 +53,6 @@ ALIASES = {
     "openai_api_base": "base_url",  # ChatOpenAI's field name
     "model_name": "model",
 }
-MODEL_CONFIG = ConfigDict(
-    populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
-)
-"""`ChatMashaGPT`'s pydantic settings; its validation errors quote no input (any may be a key)."""
 _REFUSED = {
     "openai_api_key": (
         "openai_api_key is ChatOpenAI's name for an OpenAI key, and MashaGPT needs its own: "
@@ -90,6 +84,8 @@ _CLIENT_FIELDS = (
     "max_event_bytes",
     "http_client",
     "http_async_client",
+    "include_response_headers",
+    "energy_budget",
 )
 
 
@@ -97,9 +93,11 @@ def constructor_arguments(values: Any, fields: Mapping[str, FieldInfo]) -> Any:
     """`ChatMashaGPT`'s raw input made ready for validation (its `before` validator).
 
     The key is wrapped in `SecretStr` in place (pydantic quotes the input in its
-    errors), then `init_arguments` resolves aliases and moves unknown keywords,
-    and a `profile` that is the looked-up profile of another model (a copy's, or
-    one `configurable_fields` carried over) is dropped, to be looked up again.
+    errors; `ChatMashaGPT` also sets `hide_input_in_errors`), then `init_arguments`
+    resolves aliases, refuses credential-like names and moves unknown keywords,
+    `default_headers` are checked, and a `profile` that is the looked-up profile
+    of another model (a copy's, or one `configurable_fields` carried over) is
+    dropped, to be looked up again.
 
     Args:
         values: The keyword arguments as given.
@@ -108,6 +106,8 @@ def constructor_arguments(values: Any, fields: Mapping[str, FieldInfo]) -> Any:
     if not isinstance(values, dict):  # pragma: no cover - keyword arguments are a dict
         return values
     values = init_arguments(hide_key(values, fields), fields)
+    if isinstance(headers := values.get("default_headers"), Mapping):
+        check_headers(headers)  # also at each call, as they may be changed in place
     if carried_over(values.get("profile"), values.get("model", fields["model"].default)):
         del values["profile"]
     return values

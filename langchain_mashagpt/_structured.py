@@ -8,6 +8,7 @@ extra and parses the text answer as JSON: the prompt must ask for JSON.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -41,10 +42,57 @@ def parser_for(schema: Any, method: Method, function_name: str) -> Runnable[Any,
     return JsonOutputKeyToolsParser(key_name=function_name, first_tool_only=True)
 
 
+def _check_finished(message: Any) -> None:
+    """Raise `OutputParserException` when `message`'s answer was cut before its end."""
+    from langchain_core.exceptions import OutputParserException
+
+    from langchain_mashagpt._calls import CUT_REASONS
+
+    metadata = getattr(message, "response_metadata", None) or {}
+    finish = metadata.get("finish_reason")
+    if finish in CUT_REASONS:
+        hint = (
+            "raise max_tokens (or ask for less)"
+            if finish == "length"
+            else "change the request: the content filter stopped it"
+        )
+        raise OutputParserException(
+            f"The answer was {CUT_REASONS[finish]} before the structured output was "
+            f"complete, so there is nothing to parse: {hint}.",
+            llm_output=getattr(message, "text", None),
+        )
+
+
+def _finished(chunks: Iterator[Any]) -> Iterator[Any]:
+    """Pass the messages (or chunks) through; raise at the end if the answer was cut."""
+    for chunk in chunks:
+        yield chunk
+        _check_finished(chunk)
+
+
+async def _afinished(chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """`_finished`, async."""
+    async for chunk in chunks:
+        yield chunk
+        _check_finished(chunk)
+
+
+def _guarded(parser: Runnable[Any, Any]) -> Runnable[Any, Any]:
+    """`parser` behind a step that refuses an answer cut by `max_tokens` or the filter."""
+    from langchain_core.runnables import RunnableGenerator
+
+    return RunnableGenerator(_finished, _afinished, name="check_finished") | parser
+
+
 def with_parser(
     llm: Runnable[Any, Any], parser: Runnable[Any, Any], include_raw: bool
 ) -> Runnable[Any, Any]:
-    """`llm | parser`, or with `include_raw` a map of raw, parsed and parsing_error."""
+    """`llm | parser`, or with `include_raw` a map of raw, parsed and parsing_error.
+
+    An answer cut by `max_tokens` or the content filter is an
+    `OutputParserException` saying so (its `parsing_error` with `include_raw`).
+    """
+    parser = _guarded(parser)
     if not include_raw:
         return llm | parser
     from langchain_core.runnables import RunnableMap, RunnablePassthrough

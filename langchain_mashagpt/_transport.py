@@ -16,7 +16,6 @@ given; else the pooled clients of `_pool`.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, NamedTuple
@@ -24,6 +23,7 @@ from typing import Any, NamedTuple
 from pydantic import SecretStr
 
 from langchain_mashagpt._body import ACCEPT_ENCODING, Body
+from langchain_mashagpt._clients import client_library
 from langchain_mashagpt._credential import Credential
 from langchain_mashagpt._decode import (
     DEFAULT_MAX_EVENT_BYTES,
@@ -43,6 +43,7 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
     shared_client,
 )
 from langchain_mashagpt._reading import araws, encoding, raws
+from langchain_mashagpt._response import Answered, AnswerMeta, answer_meta
 from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._secrets import Redactor, mask_logs, proxy_secrets, query_secrets
 from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
@@ -113,6 +114,7 @@ class Transport:
         initial_backoff: Seconds before the first retry when the server does not say.
         client: The user's own sync client, used as given.
         async_client: The user's own async client, used as given.
+        include_response_headers: Whether answers carry all their headers (see `_response`).
 
     Raises:
         ValueError: No key, or one that cannot be sent.
@@ -133,6 +135,7 @@ class Transport:
         initial_backoff: float = INITIAL_BACKOFF,
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
+        include_response_headers: bool = False,
     ) -> None:
         self._credential = Credential(api_key)  # the key is text only in its `authorize`
         self.url = endpoint(base_url, default_query)
@@ -151,6 +154,7 @@ class Transport:
         self.initial_backoff = initial_backoff
         self._client = client
         self._async_client = async_client
+        self.include_response_headers = include_response_headers
         self._prepared: dict[type, _Prepared] = {}
         self._redactor = Redactor(
             self._credential.secret(), *query_secrets(default_query), *proxy_secrets()
@@ -161,7 +165,7 @@ class Transport:
         """URL, headers and error classes for `client`, built once per client class."""
         prepared = self._prepared.get(type(client))
         if prepared is None:
-            library = sys.modules[type(client).__module__.partition(".")[0]]
+            library = client_library(client)
             headers = library.Headers()  # its repr masks the key
             self._credential.authorize(headers)
             headers.update(self.headers)
@@ -216,6 +220,10 @@ class Transport:
             _REFUSED_FIELDS.setdefault(self.url, set()).add(step.drop)
         return self._body(payload)
 
+    def _meta(self, r: Any) -> AnswerMeta:
+        """What the headers of the answer `r` say: its request id, all of them if asked."""
+        return answer_meta(r.headers, self.include_response_headers, self._redactor)
+
     def _scrubbed(self, exc: MashaGPTError) -> MashaGPTError:
         """`exc` with the key masked everywhere, cut off from every chained exception.
 
@@ -257,7 +265,7 @@ class Transport:
     def _refusal(self, r: Any, attempts: Attempts, sent: frozenset[str]) -> Retry | MashaGPTError:
         """What to do after a non-2xx answer: its raw body (which may echo the key) ends here."""
         try:
-            content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer")
+            content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True)
         finally:
             r.close()
         step = attempts.refused(r.status_code, r.headers, content, sent)
@@ -273,9 +281,11 @@ class Transport:
         except DeadlineExceededError:
             raise held(attempts.expired()) from None
 
-    def _read(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
-        """A body, decoded and capped (an error body is cut at `cap`, an answer refused)."""
-        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+    def _read(
+        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+    ) -> bytes:
+        """A body, decoded and capped: cut at `cap` if `truncate` (error bodies), else refused."""
+        reader = Body(encoding(r), cap, what, truncate=truncate)
         parts: list[bytes] = []
         for raw in raws(r, attempts.ends):
             parts.extend(reader.feed(raw))
@@ -284,8 +294,8 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> dict[str, Any]:
-        """POST a non-streamed request; return the checked completion JSON."""
+    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+        """POST a non-streamed request; return the checked JSON and what its headers say."""
         try:
             client = self._client or shared_client(self.timeout)
             prepared = self._prepare(client)
@@ -299,15 +309,15 @@ class Transport:
                 ) from None
             finally:
                 r.close()
-            return parse_completion(content, payload.get("n") or 1)
+            return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             content = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     def stream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> Generator[dict[str, Any], None, None]:
-        """POST a streamed request; yield checked chunk dicts until `[DONE]`.
+    ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
+        """POST a streamed request; yield the headers' `AnswerMeta`, then checked chunk dicts.
 
         Retried only until a 2xx status line arrives, never re-streamed.
         """
@@ -322,6 +332,7 @@ class Transport:
                     raise plain_json_error(
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
+                yield self._meta(r)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 reads = raws(r, attempts.ends)
@@ -379,7 +390,9 @@ class Transport:
     ) -> Retry | MashaGPTError:
         """Async twin of `_refusal`."""
         try:
-            content = await self._aread(r, attempts, ERROR_BODY_BYTES, "error answer")
+            content = await self._aread(
+                r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True
+            )
         finally:
             await r.aclose()
         step = attempts.refused(r.status_code, r.headers, content, sent)
@@ -399,9 +412,11 @@ class Transport:
         except TimeoutError:
             raise attempts.expired() from None
 
-    async def _aread(self, r: Any, attempts: Attempts, cap: int, what: str) -> bytes:
+    async def _aread(
+        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+    ) -> bytes:
         """Async twin of `_read`."""
-        reader = Body(encoding(r), cap, what, truncate=cap == ERROR_BODY_BYTES)
+        reader = Body(encoding(r), cap, what, truncate=truncate)
         parts: list[bytes] = []
         async for raw in araws(r, attempts.ends):
             parts.extend(reader.feed(raw))
@@ -410,9 +425,7 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    async def apost(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> dict[str, Any]:
+    async def apost(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
         """Async twin of `post`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -427,14 +440,14 @@ class Transport:
                 ) from None
             finally:
                 await r.aclose()
-            return parse_completion(content, payload.get("n") or 1)
+            return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             content = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     async def astream(
         self, payload: dict[str, Any], deadline: float | None = _DEFAULT
-    ) -> AsyncGenerator[dict[str, Any], None]:
+    ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         """Async twin of `stream`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -446,6 +459,7 @@ class Transport:
                 if _not_an_event_stream(r.headers):
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
                     raise plain_json_error(content, n)
+                yield self._meta(r)
                 reader = Body(encoding(r), self.max_response_bytes, "stream")
                 parser, chunks = ChunkParser(n, self.max_event_bytes), 0
                 reads = araws(r, attempts.ends)

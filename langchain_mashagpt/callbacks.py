@@ -38,6 +38,8 @@ from langchain_core.tracers.context import register_configure_hook
 
 from langchain_mashagpt._answers import PROVIDER
 from langchain_mashagpt.errors import BudgetExceededError
+from langchain_mashagpt.limits import RedisEnergyBudget
+from langchain_mashagpt.limits._metered import budget_scope
 
 __all__ = ["EnergyUsage", "MashaGPTCallbackHandler", "get_mashagpt_callback"]
 
@@ -310,7 +312,10 @@ register_configure_hook(_current, inheritable=True)
 
 @contextmanager
 def get_mashagpt_callback(
-    *, max_energy: int | None = None, max_tokens: int | None = None
+    *,
+    max_energy: int | None = None,
+    max_tokens: int | None = None,
+    budget: RedisEnergyBudget | None = None,
 ) -> Iterator[MashaGPTCallbackHandler]:
     """Count the tokens and energy of every `ChatMashaGPT` call in the block.
 
@@ -321,6 +326,8 @@ def get_mashagpt_callback(
     Args:
         max_energy: An energy budget (`billed_energy`); `None` for no limit.
         max_tokens: A token budget (`billed_tokens` across calls); `None` for no limit.
+        budget: A `RedisEnergyBudget` shared with other processes: every MashaGPT
+            call in the block reserves from it before it is sent.
 
     Yields:
         The handler, which holds the totals.
@@ -345,6 +352,7 @@ def get_mashagpt_callback(
     handler.parent = _current.get()
     token = _current.set(handler)
     try:
-        yield handler
+        with budget_scope(budget):
+            yield handler
     finally:
         _current.reset(token)

@@ -14,20 +14,19 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import AfterValidator, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._binding import tool_binding
+from langchain_mashagpt._clients import AsyncHTTPClient, SyncHTTPClient
 from langchain_mashagpt._configurable import ConfigurableChatMashaGPT, configurable
 from langchain_mashagpt._convert import Request, build_payload, check_params
 from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._retry import INITIAL_BACKOFF
 from langchain_mashagpt._settings import (
-    MODEL_CONFIG,
     call_params,
     check_base_url,
     check_deadline,
-    check_headers,
     check_retry_backoff,
     check_timeout,
     client_settings,
@@ -47,13 +46,14 @@ from langchain_mashagpt._transport import (
     aclosing_stream,
 )
 from langchain_mashagpt._version import __version__
+from langchain_mashagpt.limits import RedisEnergyBudget, _estimate, _metered
 
 __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 
 DEFAULT_BASE_URL = "https://api.mashagpt.ru/v1"
 
 
-class ChatMashaGPT(BaseChatModel):
+class ChatMashaGPT(_estimate.EnergyEstimates, BaseChatModel, hide_input_in_errors=True):
     """MashaGPT chat models (GPT, Claude, Gemini and more behind one API).
 
     Setup:
@@ -207,19 +207,23 @@ class ChatMashaGPT(BaseChatModel):
     parallel_tool_calls: bool | None = None
     """Whether `bind_tools` lets the model make several tool calls in one answer,
     through the batch function `multi_tool_use_parallel` (default off)."""
-    default_headers: Annotated[dict[str, str] | None, AfterValidator(check_headers)] = None
+    default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
     default_query: dict[str, str] | None = None
     """Query parameters added to the URL of every request."""
-    http_client: Any | None = Field(default=None, exclude=True)
+    http_client: SyncHTTPClient | None = Field(default=None, exclude=True)
     """Your own `httpx.Client`/`httpx2.Client`, used as given for sync calls."""
-    http_async_client: Any | None = Field(default=None, exclude=True)
+    http_async_client: AsyncHTTPClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`/`httpx2.AsyncClient`, used as given for async calls."""
+    include_response_headers: bool = False
+    """Whether answers carry their HTTP headers in `response_metadata["headers"]`."""
+    energy_budget: RedisEnergyBudget | None = Field(default=None, exclude=True)
+    """A budget shared through Redis, reserved before each call (`langchain_mashagpt.limits`)."""
 
     _transport: Transport | None = PrivateAttr(default=None)
     _transport_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
 
-    model_config = MODEL_CONFIG  # its errors never quote the input, which may hold a key
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -276,7 +280,7 @@ class ChatMashaGPT(BaseChatModel):
         # Rebuilt when a client setting changed after first use, for the next call.
         settings = client_settings(self)
         if self._transport is None or settings != self._transport_settings:
-            self._transport = Transport(**transport_options(self))
+            self._transport = _metered.MeteredTransport(**transport_options(self))
             self._transport_settings = settings
         return self._transport
 

@@ -26,7 +26,9 @@ either::
     │                                 TypeError); raised before sending
     ├── MissingDependencyError        an optional package the setup needs is missing
     │                                 (ImportError), e.g. socksio for a SOCKS proxy
-    └── BudgetExceededError           a usage budget is spent (see `callbacks`)
+    ├── BudgetExceededError           a usage budget is spent (see `callbacks`)
+    │   └── SharedBudgetExceededError a Redis budget would pass its limit (`limits`)
+    └── BudgetStoreUnavailableError   Redis cannot be reached (`limits`)
 
 No message, `repr` or attribute of these errors ever holds the API key, nor any
 piece of it a server echoed; they chain no other exception (`__cause__` and

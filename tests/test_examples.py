@@ -74,6 +74,12 @@ EXPECTED: dict[str, list[str]] = {
         "   spent: 2 request(s), 1151 tokens (1029 prompt + 122 completion), 1517 energy",
         "parallel calls saved 2 request(s) and 185 energy",
     ],
+    "many_workers.py": [  # needs redis-server on PATH (.ci/run installs it)
+        "estimate of one call before any answer: ",  # the figures depend on tiktoken's cache
+        "estimate after one answer: ",
+        "4 workers stopped by the shared budget:",
+        "spent within the limit: True; calls in flight: 0",
+    ],
 }
 CASSETTE_TEST = "test_cassette_example.py"
 

@@ -2,13 +2,16 @@
 
 ```
 mashagpt-check [--model MODEL ...] [--yes] [--expensive] [--record DIR | --replay DIR]
-    [--base-url URL] [--timeout SECONDS]
+    [--base-url URL] [--timeout SECONDS] [--probes [--reasoning-model MODEL]]
 ```
 
 With `MASHAGPT_API_KEY` set it checks the live API (`MASHAGPT_BASE_URL` or
 `--base-url`), after saying what the run will roughly cost and asking to go
-on; without a key it checks the bundled emulator, for free. Exit code 0 when
-every step is ok, 1 when one differs or failed, 2 when nothing was run.
+on; without a key it checks the bundled emulator, for free. `--probes` adds
+requests the API pages do not promise (`tools`, `response_format`, an image
+part, a reasoning model), each reported as accepted or refused. Exit code 0
+when every step is ok (a probe accepted or refused), 1 when one differs or
+failed, 2 when nothing was run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from langchain_mashagpt.chat_models import DEFAULT_BASE_URL
+from langchain_mashagpt.check._context import REASONING_MODEL
 from langchain_mashagpt.check._record import Cassettes, CassettesUnavailable
 from langchain_mashagpt.check._report import estimate, redact, total
 from langchain_mashagpt.check._runner import run_check
@@ -52,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--replay", type=Path, metavar="DIR", help="check recorded cassettes")
     parser.add_argument("--base-url", help="API base URL (MASHAGPT_BASE_URL, else the service's)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per read (60)")
+    parser.add_argument(
+        "--probes",
+        action="store_true",
+        help="also probe tools, response_format, an image part and reasoning_content",
+    )
+    parser.add_argument(
+        "--reasoning-model",
+        default=REASONING_MODEL,
+        help=f"the model the reasoning probe asks ({REASONING_MODEL})",
+    )
     return parser
 
 
@@ -67,7 +81,7 @@ def main(
     key = os.environ.get("MASHAGPT_API_KEY", "").strip()
     base_url = args.base_url or os.environ.get("MASHAGPT_BASE_URL") or DEFAULT_BASE_URL
     live = bool(key) and args.replay is None
-    script = steps(expensive=args.expensive and live)
+    script = steps(expensive=args.expensive and live, probes=args.probes)
     with ExitStack() as stack:
         if args.replay is not None:
             print(f"Replaying the cassettes in {args.replay}: nothing is sent.")
@@ -98,12 +112,14 @@ def main(
             steps=script,
             cassettes=cassettes,
             timeout=args.timeout,
+            reasoning_model=args.reasoning_model,
             emit=lambda text: print(text, flush=True),
         )
     print(redact(total(outcomes), [key]))
     if args.record is not None:
         print(f"Cassettes saved in {args.record} (key filtered); see docs/check.md to report them.")
-    return 0 if all(outcome.status == "ok" for outcome in outcomes) else 1
+    fine = ("ok", "accepted", "refused")
+    return 0 if all(outcome.status in fine for outcome in outcomes) else 1
 
 
 def _on_a_terminal() -> bool:

@@ -28,10 +28,20 @@ from langchain_mashagpt.errors import (
     NotFoundError,
 )
 
-__all__ = ["MAX_TOKENS", "Context", "ModelMissing", "Stopped", "Unavailable", "energy_of"]
+__all__ = [
+    "MAX_TOKENS",
+    "REASONING_MODEL",
+    "Context",
+    "ModelMissing",
+    "Stopped",
+    "Unavailable",
+    "energy_of",
+]
 
 MAX_TOKENS = 64
 """The longest answer a step asks for: it bounds what a run costs."""
+REASONING_MODEL = "deepseek-reasoner"
+"""The reasoning model the reasoning probe asks, unless told another (`--reasoning-model`)."""
 _T = TypeVar("_T")
 
 
@@ -57,6 +67,7 @@ class Context:
     tap: Tap
     http: httpx.Client
     timeout: float = 60.0
+    reasoning_model: str = REASONING_MODEL
 
     def chat(self, **fields: Any) -> ChatMashaGPT:
         """A `ChatMashaGPT` for this run: no retries, short answers, tapped client."""

@@ -14,8 +14,9 @@ from langchain_mashagpt.testing._usage import DEFAULT_ENERGY_RATE, ENERGY_RATES
 
 __all__ = ["Outcome", "Status", "estimate", "line", "redact", "total"]
 
-Status = Literal["ok", "differs", "failed"]
+Status = Literal["ok", "differs", "failed", "accepted", "refused"]
 _STATUSES: tuple[Status, ...] = ("ok", "differs", "failed")
+_PROBED: tuple[Status, ...] = ("accepted", "refused")  # counted only when probes ran
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ def line(outcome: Outcome) -> str:
 
 def total(outcomes: Sequence[Outcome]) -> str:
     """The closing line: counts by status and the energy the run cost."""
-    counts = {status: sum(o.status == status for o in outcomes) for status in _STATUSES}
+    probed = any(o.status in _PROBED for o in outcomes)
+    shown = _STATUSES + _PROBED if probed else _STATUSES
+    counts = {status: sum(o.status == status for o in outcomes) for status in shown}
     spent = sum(o.energy or 0 for o in outcomes)
     unknown = sum(o.energy is None and o.step.tokens > 0 for o in outcomes)
     tail = f" (and {unknown} steps that reported no energy)" if unknown else ""

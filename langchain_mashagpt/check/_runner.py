@@ -14,12 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from langchain_mashagpt.check._context import (
+    REASONING_MODEL,
     Context,
     ModelMissing,
     Stopped,
     Unavailable,
     energy_of,
 )
+from langchain_mashagpt.check._probes import Finding
 from langchain_mashagpt.check._record import Cassettes
 from langchain_mashagpt.check._report import Outcome, Status, line, redact
 from langchain_mashagpt.check._shapes import Difference
@@ -39,9 +41,13 @@ def run_check(
     steps: Sequence[Step],
     cassettes: Cassettes | None = None,
     timeout: float = 60.0,
+    reasoning_model: str = REASONING_MODEL,
     emit: Callable[[str], None] = print,
 ) -> list[Outcome]:
     """Run `steps` for every model; `emit` each step's line, key redacted.
+
+    A probe's line says "accepted" or "refused"; `reasoning_model` is the model
+    the reasoning probe asks.
 
     Returns:
         The outcomes in run order; after a refused key, the run stops there.
@@ -50,7 +56,7 @@ def run_check(
     for model in models:
         tap = Tap()
         with client(tap, timeout) as http:
-            context = Context(model, base_url, api_key, tap, http, timeout)
+            context = Context(model, base_url, api_key, tap, http, timeout, reasoning_model)
             for step in steps:
                 recording = cassettes.cassette(model, step.name) if cassettes else None
                 with recording or contextlib.nullcontext():
@@ -74,7 +80,7 @@ def _run_step(context: Context, step: Step) -> tuple[Outcome, _Next]:
         return Outcome(context.model, step, status, tuple(differences), energy, note)
 
     try:
-        differences = step.run(context)
+        result = step.run(context)
     except Stopped as exc:
         return finished("failed", note=f"stopped: {exc}"), "stop"
     except ModelMissing as exc:
@@ -85,7 +91,9 @@ def _run_step(context: Context, step: Step) -> tuple[Outcome, _Next]:
     except Exception as exc:  # a bug of the check, or a cassette without this request
         note = f"the check could not run: {type(exc).__name__}: {_first_line(exc)}"
         return finished("failed", note=note), "go on"
-    return finished("differs" if differences else "ok", differences), "go on"
+    if isinstance(result, Finding):  # a probe: either answer is a finding
+        return finished(result.verdict, note=result.detail), "go on"
+    return finished("differs" if result else "ok", result), "go on"
 
 
 def _first_line(exc: Exception) -> str:

@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.runnables import Runnable
 
 from langchain_mashagpt._parallel import BATCH_NAME
+from langchain_mashagpt.check import _probes
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
     Difference,
@@ -39,7 +40,7 @@ from langchain_mashagpt.errors import (
     status_error,
 )
 
-__all__ = ["BAD_KEY", "STEPS", "Step", "steps"]
+__all__ = ["BAD_KEY", "PROBES", "STEPS", "Step", "steps"]
 
 BAD_KEY = "sk-mashagpt-check-deliberately-invalid-key"
 """The key the bad-key step sends: well-formed, and surely not anyone's."""
@@ -72,15 +73,18 @@ _CYRILLIC = re.compile("[А-Яа-яЁё]")
 _MOJIBAKE = re.compile("[ÐÑ][\u0080-\u00bf]")
 
 Check = Callable[[Context], list[Difference]]
+"""A step: the differences from what the package assumes (none: "ok")."""
+Probe = Callable[[Context], _probes.Finding]
+"""A probe: what the API did with a request the package never sends."""
 
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the script: its name, what it checks, and a rough token budget."""
+    """One step of the script (or a probe): its name, what it checks, a rough token budget."""
 
     name: str
     title: str
-    run: Check
+    run: Check | Probe
     tokens: int
     expensive: bool = False
 
@@ -329,9 +333,10 @@ def too_long(ctx: Context) -> list[Difference]:
     return found + error_differences(ctx.last.status, bytes(ctx.last.body), (400, 413, 422))
 
 
-def steps(*, expensive: bool = False) -> list[Step]:
-    """The script, in order; the too-long prompt only when `expensive`."""
-    return [step for step in STEPS if expensive or not step.expensive]
+def steps(*, expensive: bool = False, probes: bool = False) -> list[Step]:
+    """The script, in order; the too-long prompt only when `expensive`; then `PROBES` if asked."""
+    script = [step for step in STEPS if expensive or not step.expensive]
+    return script + list(PROBES) if probes else script
 
 
 STEPS: tuple[Step, ...] = (
@@ -350,3 +355,11 @@ STEPS: tuple[Step, ...] = (
     Step("bad-key", "a bad key (error body)", bad_key, 0),
     Step("too-long", "a too-long prompt", too_long, 300_000, expensive=True),
 )
+
+PROBES: tuple[Step, ...] = (
+    Step("probe-tools", "probe: tools (not functions)", _probes.tools, 160),
+    Step("probe-response-format", "probe: response_format", _probes.response_format, 120),
+    Step("probe-image", "probe: an image part", _probes.image, 200),
+    Step("probe-reasoning", "probe: reasoning_content", _probes.reasoning, 120),
+)
+"""Requests the API pages do not promise, each reported as accepted or refused (`_probes`)."""

@@ -36,8 +36,10 @@ import json
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from langchain_mashagpt._profiles import _entry
 from langchain_mashagpt.testing._args import (
     excerpt,
     generate_arguments,
@@ -75,12 +77,36 @@ _OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
 
 
 def answer(request: ChatRequest) -> list[Output]:
-    """Answer a validated request: one `Output` per choice (`n`)."""
+    """Answer a validated request: one `Output` per choice (`n`).
+
+    A reasoning model that returns its thinking (`returns_reasoning`) says
+    how it read the request in `reasoning`.
+    """
     output = _answer_one(request)
+    if returns_reasoning(request.model):
+        output = replace(output, reasoning=_thinking(request, output))
     if output.function_call is not None:
         return [output] * request.n
     text = output.content or ""
-    return [Output(text if k == 0 else f"Variant {k + 1}: {text}") for k in range(request.n)]
+    return [
+        replace(output, content=text if k == 0 else f"Variant {k + 1}: {text}")
+        for k in range(request.n)
+    ]
+
+
+def returns_reasoning(model: str) -> bool:
+    """Whether `model` answers with `reasoning_content`: DeepSeek's reasoning models.
+
+    Read from the model profiles (`data/profiles.json`): `reasoning_output` and
+    source `deepseek`, e.g. `deepseek-reasoner`.
+    """
+    entry = _entry(model)
+    return bool(entry.get("reasoning_output")) and entry.get("source") == "deepseek"
+
+
+def _thinking(request: ChatRequest, output: Output) -> str:
+    what = f"call {output.function_call.name}" if output.function_call else "answer in text"
+    return f"The last message is a {request.messages[-1]['role']} message; I {what}."
 
 
 def _answer_one(request: ChatRequest) -> Output:

@@ -6,10 +6,11 @@ choice); `finish()` applies `stop` and `max_tokens` to them, then
 
 Streams (per choice, choices interleaved round-robin by `index` when `n > 1`):
 a first delta `{"role": "assistant", "content": ""}` (`content: null` for a
-function call), then the content one word at a time, or the function's `name`
-in two pieces and its `arguments` in pieces of `ARGUMENT_PIECE` characters,
-then an empty delta with the `finish_reason`. The server adds a `: keep-alive`
-comment after the first chunk, the usage chunk (`choices: []`) when asked, and
+function call), a reasoning model's `reasoning_content` one word at a time,
+then the content one word at a time, or the function's `name` in two pieces
+and its `arguments` in pieces of `ARGUMENT_PIECE` characters, then an empty
+delta with the `finish_reason`. The server adds a `: keep-alive` comment after
+the first chunk, the usage chunk (`choices: []`) when asked, and
 `data: [DONE]`.
 """
 
@@ -51,10 +52,15 @@ class FunctionCall:
 
 @dataclass(frozen=True)
 class Output:
-    """What one choice says: text, or a function call (then `content` is None)."""
+    """What one choice says: text, or a function call (then `content` is None).
+
+    `reasoning` is a reasoning model's thinking, sent beside the content as
+    `reasoning_content` (DeepSeek's name for it).
+    """
 
     content: str | None = None
     function_call: FunctionCall | None = None
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,10 @@ class Choice:
     def tokens(self) -> int:
         """Completion tokens of this choice."""
         call = self.output.function_call
+        thought = count_tokens(self.output.reasoning) if self.output.reasoning else 0
         if call is not None:
-            return count_tokens(call.name) + count_tokens(call.arguments)
-        return count_tokens(self.output.content or "")
+            return thought + count_tokens(call.name) + count_tokens(call.arguments)
+        return thought + count_tokens(self.output.content or "")
 
 
 def dumps(value: object) -> str:
@@ -101,7 +108,7 @@ def finish(
                 cut = truncate_tokens(call.arguments, max(max_tokens - name_tokens, 0))
                 call = FunctionCall(call.name, cut if max_tokens > name_tokens else "")
                 reason = "length"
-            choices.append(Choice(Output(None, call), finish_reason or reason))
+            choices.append(Choice(Output(None, call, output.reasoning), finish_reason or reason))
             continue
         text = output.content or ""
         reason = "stop"
@@ -111,12 +118,14 @@ def finish(
         if max_tokens is not None and count_tokens(text) > max_tokens:
             text = truncate_tokens(text, max_tokens)
             reason = "length"
-        choices.append(Choice(Output(text), finish_reason or reason))
+        choices.append(Choice(Output(text, None, output.reasoning), finish_reason or reason))
     return choices
 
 
 def _message(output: Output) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": output.content}
+    if output.reasoning is not None:
+        message["reasoning_content"] = output.reasoning
     if output.function_call is not None:
         call = output.function_call
         message["function_call"] = {"name": call.name, "arguments": call.arguments}
@@ -146,11 +155,16 @@ def completion_body(
 
 def _deltas(choice: Choice) -> list[dict[str, Any]]:
     call = choice.output.function_call
+    thinking = [
+        {"content": None, "reasoning_content": piece}
+        for piece in _WORD_PIECE.findall(choice.output.reasoning or "")
+    ]
     if call is None:
         pieces = _WORD_PIECE.findall(choice.output.content or "")
-        return [{"role": "assistant", "content": ""}] + [{"content": piece} for piece in pieces]
+        first: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+        return first + thinking + [{"content": piece} for piece in pieces]
     half = (len(call.name) + 1) // 2
-    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None}]
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None}, *thinking]
     deltas += [
         {"function_call": {"name": part}} for part in (call.name[:half], call.name[half:]) if part
     ]

@@ -7,7 +7,7 @@ their 4xx and leave the queue alone. Every reply takes `delay=` seconds
 before answering (longer than a client's timeout = a read timeout).
 
 Answers, for `stream: false` and `stream: true` alike:
-    `Reply.model()`, `Reply.text(content)`, `Reply.function_call(name, arguments)`
+    `Reply.model()`, `Reply.text(content, reasoning=...)`, `Reply.function_call(name, arguments)`
     (`stop`, `max_tokens` and `n` apply as to the model's answers).
 Errors and broken bodies:
     `Reply.http_error(status, ...)`, `Reply.rate_limit(...)`, `Reply.raw(status,
@@ -93,13 +93,14 @@ class Reply:
     error: Mapping[str, Any] | None = None
     after_chunks: int = 0
     clean_end: bool = False
+    reasoning: str | None = None
 
     @property
     def output(self) -> Output | None:
         """The scripted answer, or None when the model should provide it."""
         if self.call is not None:
-            return Output(None, self.call)
-        return None if self.content is None else Output(self.content)
+            return Output(None, self.call, self.reasoning)
+        return None if self.content is None else Output(self.content, None, self.reasoning)
 
     @classmethod
     def model(cls, *, delay: float = 0.0) -> Reply:
@@ -107,9 +108,21 @@ class Reply:
         return cls("model", delay=delay)
 
     @classmethod
-    def text(cls, content: str, *, finish_reason: str | None = None, delay: float = 0.0) -> Reply:
-        """Answer with `content` (every choice); `finish_reason` overrides the computed one."""
-        return cls("text", delay=delay, content=content, finish_reason=finish_reason)
+    def text(
+        cls,
+        content: str,
+        *,
+        finish_reason: str | None = None,
+        reasoning: str | None = None,
+        delay: float = 0.0,
+    ) -> Reply:
+        """Answer with `content` (every choice); `finish_reason` overrides the computed one.
+
+        `reasoning` goes beside it as `reasoning_content`, as DeepSeek's reasoning models send.
+        """
+        return cls(
+            "text", delay=delay, content=content, finish_reason=finish_reason, reasoning=reasoning
+        )
 
     @classmethod
     def function_call(

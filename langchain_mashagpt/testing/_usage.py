@@ -51,6 +51,7 @@ ENERGY_RATES: Mapping[str, tuple[int, int]] = {
     "gemini-1.5-pro": (4, 12),
     "llama-3.1-70b": (1, 3),
     "deepseek-chat": (1, 2),
+    "deepseek-reasoner": (2, 8),  # answers with `reasoning_content`
 }
 
 #: Energy rate for a model missing from `ENERGY_RATES` (with `known_models=None`).

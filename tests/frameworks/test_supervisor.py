@@ -35,7 +35,7 @@ from langgraph.prebuilt import create_react_agent
 from langgraph_supervisor import create_handoff_tool, create_supervisor
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._names import wire_name
+from langchain_mashagpt._names import author_name, wire_name
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
 from tests.frameworks.helpers import (
     Mode,
@@ -82,14 +82,22 @@ def inline(name: str, content: str) -> str:
     return f"<name>{name}</name><content>{content}</content>"
 
 
+def by(author: str, message: dict[str, Any]) -> dict[str, Any]:
+    """`message` as the agent `author` made it: its wire-safe name goes out on its calls too."""
+    return {**message, "name": author_name(author)}
+
+
 def named_call(author: str, name: str, **arguments: Any) -> dict[str, Any]:
-    return {**call(name, **arguments), "content": inline(author, "")}
+    return by(author, {**call(name, **arguments), "content": inline(author, "")})
 
 
 def worker_turns(before: list[dict[str, Any]]) -> list[Turn]:
     """The worker's two requests: it calls `get_weather`, then answers."""
     history = [system(WORKER), user(QUESTION), *before]
-    weather = [call("get_weather", city="Paris"), result("get_weather", "Sunny, 21 °C in Paris")]
+    weather = [
+        by("weather-expert", call("get_weather", city="Paris")),
+        result("get_weather", "Sunny, 21 °C in Paris"),
+    ]
     return [
         Turn(history, ["get_weather"], "auto"),
         Turn([*history, *weather], ["get_weather"], "auto"),
@@ -109,7 +117,10 @@ def handed_back(*before: dict[str, Any]) -> list[dict[str, Any]]:
             "content": inline("weather-expert", FORECAST),
             "name": "weather_expert",
         },
-        {**call(BACK), "content": inline("weather-expert", "Transferring back to supervisor")},
+        by(
+            "weather-expert",
+            {**call(BACK), "content": inline("weather-expert", "Transferring back to supervisor")},
+        ),
         result(BACK, "Successfully transferred back to supervisor"),
     ]
 
@@ -147,7 +158,7 @@ async def test_inline_agent_names_hand_off_and_answer_without_the_batch_function
     check_answer(state)
     offered = sorted([TO_TIME, TO_WEATHER_WIRE])
     handoff = [
-        call(TO_WEATHER_WIRE),
+        by("supervisor", call(TO_WEATHER_WIRE)),
         result(TO_WEATHER_WIRE, "Successfully transferred to weather-expert"),
     ]
     expect_requests(
@@ -193,12 +204,12 @@ async def test_a_supervisor_pre_bound_with_parallel_tool_calls_offers_the_batch_
     clocks = [
         named_call("supervisor", "get_time", zone="Europe/Paris"),
         result("get_time", "12:00 in Europe/Paris"),
-        call("get_time", zone="Asia/Tokyo"),
+        by("supervisor", call("get_time", zone="Asia/Tokyo")),
         result("get_time", "12:00 in Asia/Tokyo"),
     ]
     plain_clocks = [{**clocks[0], "content": None}, *clocks[1:]]
     handoff = [
-        call(TO_WEATHER_WIRE),
+        by("supervisor", call(TO_WEATHER_WIRE)),
         result(TO_WEATHER_WIRE, "Successfully transferred to weather-expert"),
     ]
     expect_requests(

@@ -71,7 +71,7 @@ async def test_tool_message_name_is_resolved_from_the_call(server: MockServer, r
     ("content", "expected"),
     [
         ([{"temp": 20, "sky": "ясно"}], '[{"temp":20,"sky":"ясно"}]'),
-        ([{"type": "text", "text": "a"}, "b"], "ab"),
+        ([{"type": "text", "text": "a"}, "b"], "a\nb"),
         ("plain", "plain"),
     ],
 )

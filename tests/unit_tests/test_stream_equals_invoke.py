@@ -96,8 +96,10 @@ def streamed(plan: CallPlan, events: list[dict[str, Any]]) -> AIMessageChunk:
     return total.message
 
 
-def invoked(plan: CallPlan, name: str, raw: str) -> AIMessage:
-    message = chat_result(answer(name, raw), plan).generations[0].message
+def invoked(plan: CallPlan, name: str, raw: str, finish: str | None) -> AIMessage:
+    body = answer(name, raw)
+    body["choices"][0]["finish_reason"] = finish  # the stream's, which may be none
+    message = chat_result(body, plan).generations[0].message
     assert isinstance(message, AIMessage)
     return message
 
@@ -124,7 +126,7 @@ def test_stream_sums_to_invoke(
 ) -> None:
     plan, name = PLANS[plan_name]
     total = streamed(plan, stream_events(name, raw, cuts, finish))
-    alone = invoked(plan, name, raw)
+    alone = invoked(plan, name, raw, finish)
     assert comparable(total) == comparable(alone)
     assert total.additional_kwargs == alone.additional_kwargs
 
@@ -141,7 +143,7 @@ def test_dispatched_stream_sums_to_invoke(raw: str, cuts: list[int], finish: str
     plan = CallPlan.of(payload)
     for wrapped in (raw, '{"a": ' + raw + "}"):
         total = streamed(plan, stream_events(DISPATCHER_NAME, wrapped, cuts, finish))
-        assert comparable(total) == comparable(invoked(plan, DISPATCHER_NAME, wrapped))
+        assert comparable(total) == comparable(invoked(plan, DISPATCHER_NAME, wrapped, finish))
 
 
 def test_a_cut_off_path_is_never_a_valid_call() -> None:
@@ -170,7 +172,9 @@ def test_through_the_model_sync_and_async(raw: str, cuts: list[int], finish: str
             return httpx.Response(
                 200, content=sse.encode(), headers={"content-type": "text/event-stream"}
             )
-        return httpx.Response(200, json=answer("get_weather", raw))
+        body = answer("get_weather", raw)
+        body["choices"][0]["finish_reason"] = finish
+        return httpx.Response(200, json=body)
 
     server = MockServer().reply(reply)
     model = server.model().bind(functions=[{"name": "get_weather", "parameters": {}}])
