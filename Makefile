@@ -23,7 +23,9 @@ install: $(STAMP)
 # dependencies listed in pyproject.toml, and the clone on its path through a .pth file, as an
 # editable install does (so no build backend is installed and run). It skips compiling
 # bytecode ahead for files the demo never imports, and skips installing pip into the venv when
-# the outer pip can install into another interpreter (pip >= 22.3).
+# the outer pip can install into another interpreter (pip >= 22.3). Then it imports what the
+# demo imports once, writing their bytecode even under PYTHONDONTWRITEBYTECODE=1 (common in
+# container images), so no later run compiles them again.
 $(DEMO_STAMP): pyproject.toml
 	rm -rf $(DEMO_VENV) && mkdir $(DEMO_VENV)
 	$(PYTHON) .ci/runtime-deps > $(DEMO_VENV)/requirements.txt
@@ -34,6 +36,7 @@ $(DEMO_STAMP): pyproject.toml
 	fi && \
 	$$PIP install $(PIP_FLAGS) --no-compile -r $(DEMO_VENV)/requirements.txt
 	$(DEMO_PY) -c 'import sys, sysconfig; print(sys.argv[1], file=open(sysconfig.get_path("purelib") + "/langchain_mashagpt_demo.pth", "w"))' "$(CURDIR)"
+	cd examples && env -u PYTHONDONTWRITEBYTECODE ../$(DEMO_PY) -c 'import _backend, langchain_core.messages, langchain_core.prompts, langchain_core.tools, langchain_core.runnables, langchain_mashagpt'
 	touch $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)

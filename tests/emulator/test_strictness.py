@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._profiles import _table
 from langchain_mashagpt.testing import MashaGPTEmulator
 from tests.emulator.helpers import Api, body
@@ -395,3 +396,12 @@ def test_an_unknown_id_is_still_a_404_naming_the_known_ones(model: str) -> None:
         assert f"`{model}`" in answer.error["message"]
         assert "gpt-4o, gpt-4o-mini" in answer.error["message"]
         assert "claude-sonnet-4-5" in answer.error["message"]
+
+
+def test_a_wrong_key_says_check_the_key_once() -> None:
+    with MashaGPTEmulator() as emu:
+        model = ChatMashaGPT(api_key="sk-wrong-key", base_url=emu.base_url, max_retries=0)
+        with pytest.raises(errors.AuthenticationError) as info:
+            model.invoke("Hi")
+    assert str(info.value).lower().count("check") == 1
+    assert "set MASHAGPT_API_KEY or pass api_key=" in str(info.value)
