@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["excerpt", "generate_arguments", "relevance", "split_subjects"]
+__all__ = ["excerpt", "generate_arguments", "nominative", "relevance", "split_subjects"]
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 _QUOTED = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)|\"([^\"\n]+)\"|«([^»\n]+)»|“([^”\n]+)”")
@@ -49,6 +49,40 @@ _ENUMERATION = re.compile(
     rf"{_SUBJECT}(?:,\s*{_PREPOSITION}{_SUBJECT})*{_LAST_SEPARATOR}{_PREPOSITION}{_SUBJECT}"
 )
 _MAX_DEPTH = 8
+# Russian stems of the English parts of tool names, so that a question in Russian asks for
+# the same tool ("Какая погода в Москве?" -> get_weather): a word that starts with a stem counts.
+_RUSSIAN_PARTS: dict[str, tuple[str, ...]] = {
+    "weather": ("погод",),
+    "forecast": ("прогноз",),
+    "temperature": ("температур",),
+    "time": ("время", "времен", "который час"),
+    "search": ("найд", "найти", "поиск", "ищ"),
+    "multiply": ("умнож",),
+    "add": ("слож", "прибав"),
+    "population": ("населен",),
+    "news": ("новост",),
+    "price": ("цен", "стоимост"),
+    "city": ("город",),
+}
+# Russian city names as a question declines them ("в Москве") -> the name itself ("Москва"),
+# by stem: a capitalised word starting with a stem becomes the name.
+_RUSSIAN_CITIES: dict[str, str] = {
+    "москв": "Москва",
+    "санкт-петербург": "Санкт-Петербург",
+    "петербург": "Петербург",
+    "париж": "Париж",
+    "берлин": "Берлин",
+    "лондон": "Лондон",
+    "казан": "Казань",
+    "новосибирск": "Новосибирск",
+    "екатеринбург": "Екатеринбург",
+    "сочи": "Сочи",
+    "рим": "Рим",
+    "мадрид": "Мадрид",
+    "нью-йорк": "Нью-Йорк",
+    "токио": "Токио",
+}
+_RUSSIAN_ENDING = re.compile(r"(?:а|у|е|ом|ой|ы|и|ю|ью)?")
 _GENERIC_PARTS = frozenset({"get", "set", "tool", "function", "create", "make", "run", "do"})
 _FORMATS = {
     "date": "2024-01-01",
@@ -65,13 +99,32 @@ def relevance(name: str, text: str) -> int:
     """Score how much `text` asks for `name` (a function or property name).
 
     10 when the name itself appears, plus 1 per meaningful part of it
-    (`get_weather` -> `weather`) found as a word in the text.
+    (`get_weather` -> `weather`) found as a word in the text, or, in a Russian text, a word
+    with that part's Russian stem (`погода`).
     """
     lowered = text.lower()
     score = 10 if re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", lowered) else 0
     words = set(re.findall(r"\w+", lowered))
     parts = {part.lower() for part in re.split(r"[_\-]|(?<=[a-z])(?=[A-Z])", name)}
-    return score + len({p for p in parts if len(p) > 2 and p not in _GENERIC_PARTS} & words)
+    meaningful = {p for p in parts if len(p) > 2 and p not in _GENERIC_PARTS}
+    russian = {
+        p
+        for p in meaningful
+        if any(re.search(rf"(?<!\w){s}", lowered) for s in _RUSSIAN_PARTS.get(p, ()))
+    }
+    return score + len(meaningful & words | russian)
+
+
+def nominative(phrase: str) -> str:
+    """A Russian city name as a question declines it, as the name itself: `Москве` -> `Москва`.
+
+    Only the cities of a small table; any other phrase is returned as it is.
+    """
+    lowered = phrase.lower()
+    for stem, name in _RUSSIAN_CITIES.items():
+        if lowered.startswith(stem) and _RUSSIAN_ENDING.fullmatch(lowered[len(stem) :]):
+            return name
+    return phrase
 
 
 def excerpt(text: str, words: int = 12) -> str:
@@ -109,7 +162,7 @@ class _Hints:
         strings = [next(group for group in m.groups() if group) for m in _QUOTED.finditer(text)]
         unquoted = _QUOTED.sub(" ", text)
         phrases = [
-            m.group(0).rstrip(",")
+            nominative(m.group(0).rstrip(","))
             for m in _CAPITALISED.finditer(unquoted)
             if m.group(0) != "I" and not _SENTENCE_START.search(unquoted[: m.start()])
         ]

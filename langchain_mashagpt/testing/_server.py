@@ -188,7 +188,7 @@ def _check_auth(headers: Mapping[str, str], api_key: str) -> None:
         masked = f"{token[:3]}***{token[-2:]}" if len(token) > 8 else "***"
         raise ApiError(
             401,
-            f"Incorrect API key provided: {masked}. Check the key you configured.",
+            f"Incorrect API key provided: {masked}.",
             code="invalid_api_key",
         )
 

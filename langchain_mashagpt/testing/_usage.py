@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+
+from langchain_mashagpt._profiles import _table
 
 __all__ = [
     "DEFAULT_ENERGY_RATE",
     "ENERGY_RATES",
     "KNOWN_MODELS",
     "count_tokens",
+    "known_base",
     "make_usage",
     "prompt_tokens",
     "truncate_tokens",
@@ -57,8 +60,29 @@ ENERGY_RATES: Mapping[str, tuple[int, int]] = {
 #: Energy rate for a model missing from `ENERGY_RATES` (with `known_models=None`).
 DEFAULT_ENERGY_RATE: tuple[int, int] = (2, 6)
 
-#: The model ids accepted by default; any other id gets 404 `model_not_found`.
-KNOWN_MODELS: frozenset[str] = frozenset(ENERGY_RATES)
+#: The model ids accepted by default: those with an energy rate and every id of the package's
+#: model profiles (`data/profiles.json`); their dated variants (`gpt-4o-2024-08-06`) too
+#: (see `known_base`). Any other id gets 404 `model_not_found`, naming these.
+KNOWN_MODELS: frozenset[str] = frozenset(ENERGY_RATES) | frozenset(_table()["models"])
+
+# A release date after a model id: `-2024-08-06`, `-20241022` (Anthropic), `-0613` (OpenAI).
+_DATED = re.compile(r"(.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})")
+
+
+def known_base(model: str, known: Collection[str]) -> str | None:
+    """The id in `known` that `model` is, or is a dated variant of (else `None`).
+
+    Args:
+        model: A model id as a request names it, e.g. `"gpt-4o-2024-08-06"`.
+        known: The ids accepted.
+
+    Returns:
+        `model` itself when known, `"gpt-4o"` for `"gpt-4o-2024-08-06"`, or `None`.
+    """
+    if model in known:
+        return model
+    dated = _DATED.fullmatch(model)
+    return dated[1] if dated and dated[1] in known else None
 
 
 def count_tokens(text: str) -> int:
@@ -93,7 +117,8 @@ def prompt_tokens(messages: Sequence[Mapping[str, Any]], functions: object) -> i
 
 def make_usage(model: str, prompt: int, completion: int) -> dict[str, int]:
     """Build the `usage` object of an answer, energy included."""
-    prompt_rate, completion_rate = ENERGY_RATES.get(model, DEFAULT_ENERGY_RATE)
+    rated = known_base(model, ENERGY_RATES) or model
+    prompt_rate, completion_rate = ENERGY_RATES.get(rated, DEFAULT_ENERGY_RATE)
     prompt_energy = prompt * prompt_rate
     completion_energy = completion * completion_rate
     return {

@@ -33,6 +33,7 @@ from langchain_mashagpt.testing._messages import (
     validate_functions,
     validate_messages,
 )
+from langchain_mashagpt.testing._usage import known_base
 
 __all__ = ["MAX_N", "ApiError", "ChatRequest", "check_model", "decode_body", "parse_request"]
 
@@ -135,8 +136,8 @@ def parse_request(body: object, known_models: Collection[str] | None) -> ChatReq
 
 
 def check_model(model: str, known_models: Collection[str] | None) -> None:
-    """Raise a 404 `model_not_found` error unless `model` is known."""
-    if known_models is not None and model not in known_models:
+    """Raise a 404 `model_not_found` error unless `model` is known, or a dated variant of one."""
+    if known_models is not None and known_base(model, known_models) is None:
         raise ApiError(
             404,
             f"The model `{model}` does not exist or you do not have access to it. "

@@ -27,9 +27,7 @@ TIMEOUT = 300  # seconds for a whole page; every page starts at once on a shared
 RUNNER = Path(__file__).with_name("runner.py")
 MAX_NO_RUN = 2  # "no-run" is for what cannot run at all; it must stay rare
 
-# The emulator's model calls no tool for a Russian question until the `newcomer` branch
-# (issue 21) teaches it Russian. Until then the blocks that ask it one (README.ru.md, tools.md)
-# xfail, but only with exactly that symptom: `[]` printed where the page shows a call.
+# The Russian tool-call blocks (README.ru.md, docs/tools.md) print the emulator's call for it.
 RUSSIAN_QUESTION = "Какая погода в Москве?"
 
 BLOCKS = [block for page in PAGES for block in python_blocks(page)]
@@ -129,12 +127,6 @@ def test_continues_follows_a_block_of_the_same_page() -> None:
     assert not wrong, f"the first block of a page cannot continue: {wrong}"
 
 
-def xfail_if_no_russian_tool_call(block: Block, stdout: str) -> None:
-    """Xfail a Russian tool-call block whose only fault is the emulator's missing Russian."""
-    if RUSSIAN_QUESTION in block.code and "bind_tools" in block.code and "[]" in stdout.split("\n"):
-        pytest.xfail("the emulator calls no tool for a Russian question (newcomer branch)")
-
-
 def test_the_russian_tool_call_blocks_are_found() -> None:
     found = [b.id for b in BLOCKS if RUSSIAN_QUESTION in b.code and "bind_tools" in b.code]
     assert [block_id.split(":")[0] for block_id in found] == ["README.ru.md", "docs/tools.md"]
@@ -154,8 +146,6 @@ def test_block_runs_and_prints_what_the_page_shows(
             f"{block.id} printed\n{stdout}\nwhere the page shows\n{block.output}"
         )
     missing = check_lines(block, stdout)
-    if missing:
-        xfail_if_no_russian_tool_call(block, stdout)
     assert not missing, f"{block.id} did not print {missing}; it printed:\n{stdout}"
     if "live" in block.markers:
         assert result["sent"], f"{block.id} is marked live but sent nothing to MASHAGPT_BASE_URL"

@@ -48,7 +48,7 @@ def uses(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     [
         ("What is the weather in Moscow and in Paris?", ["Moscow", "Paris"]),
         ("Weather in Moscow, Paris and Berlin, please", ["Moscow", "Paris", "Berlin"]),
-        ("Какая погода в Москве и в Казани? Используй инструмент.", ["Москве", "Казани"]),
+        ("Какая погода в Москве и в Казани? Используй инструмент.", ["Москва", "Казань"]),
         ("weather for New York & San Francisco", ["New York", "San Francisco"]),
     ],
 )

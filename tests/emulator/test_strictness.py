@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from langchain_mashagpt import ChatMashaGPT, errors
+from langchain_mashagpt._profiles import _table
 from langchain_mashagpt.testing import MashaGPTEmulator
 from tests.emulator.helpers import Api, body
 
@@ -358,3 +360,48 @@ def test_invalid_requests_are_recorded_and_do_not_consume_the_script(
     recorded = emu.requests
     assert [r.body for r in recorded[:2]] == [body(tools=[]), None]
     assert recorded[1].raw_body == b"{oops"
+
+
+@pytest.mark.parametrize("model", sorted(_table()["models"]))
+def test_every_model_of_the_profiles_is_known(model: str) -> None:
+    with MashaGPTEmulator() as emu:
+        answer = Api(emu).post(model=model)
+        assert answer.status == 200
+        assert answer.json()["model"] == model
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022", "gpt-4-0613", "o3-2025-04-16"]
+)
+def test_a_dated_variant_of_a_known_model_is_known(model: str) -> None:
+    with MashaGPTEmulator() as emu:
+        answer = Api(emu).post(model=model)
+        assert answer.status == 200
+        assert answer.json()["model"] == model
+
+
+def test_a_dated_variant_is_billed_at_its_models_rate() -> None:
+    with MashaGPTEmulator() as emu:
+        dated = Api(emu).post(model="gpt-4o-2024-08-06").json()["usage"]
+        plain = Api(emu).post(model="gpt-4o").json()["usage"]
+        assert dated == plain
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-turbo-max", "gpt-17-2024-08-06", "gpt-4o-2024-8-6"])
+def test_an_unknown_id_is_still_a_404_naming_the_known_ones(model: str) -> None:
+    with MashaGPTEmulator() as emu:
+        answer = Api(emu).post(model=model)
+        assert answer.status == 404
+        assert answer.error["code"] == "model_not_found"
+        assert f"`{model}`" in answer.error["message"]
+        assert "gpt-4o, gpt-4o-mini" in answer.error["message"]
+        assert "claude-sonnet-4-5" in answer.error["message"]
+
+
+def test_a_wrong_key_says_check_the_key_once() -> None:
+    with MashaGPTEmulator() as emu:
+        model = ChatMashaGPT(api_key="sk-wrong-key", base_url=emu.base_url, max_retries=0)
+        with pytest.raises(errors.AuthenticationError) as info:
+            model.invoke("Hi")
+    assert str(info.value).lower().count("check") == 1
+    assert "set MASHAGPT_API_KEY or pass api_key=" in str(info.value)

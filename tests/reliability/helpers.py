@@ -77,8 +77,17 @@ def open_server_sockets(port: int) -> int:
 HAS_PROC_NET = sys.platform.startswith("linux") and _TCP[0].exists()
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
-    """Whether `condition` came true within `seconds` (polled every 10 ms)."""
+HANG_GUARD = 20.0
+"""Seconds a test waits for something that must happen (`await_until`, an `Event`).
+
+Only a guard against a hang, never a speed requirement: what it waits for takes well under a
+second even at load 8, and each test that uses it sets the wrong outcome it rules out (a read
+timeout, a drain's grace) longer than this, so slowness can delay a test but not fail it.
+"""
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = HANG_GUARD) -> bool:
+    """Whether `condition` came true within `seconds` (polled every 10 ms): a hang guard."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
@@ -87,7 +96,7 @@ def wait_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
     return True
 
 
-async def await_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
+async def await_until(condition: Callable[[], bool], seconds: float = HANG_GUARD) -> bool:
     """Async twin of `wait_until`: the loop runs meanwhile."""
     deadline = time.monotonic() + seconds
     while not condition():
@@ -95,3 +104,30 @@ async def await_until(condition: Callable[[], bool], seconds: float = 3.0) -> bo
             return False
         await asyncio.sleep(0.01)
     return True
+
+
+class _Sleeps:
+    """A stand-in for a module (`time` or `asyncio`) whose `sleep` is written down first."""
+
+    def __init__(self, module: Any, waits: list[float]) -> None:
+        self._module = module
+        self._waits = waits
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def sleep(self, seconds: float) -> Any:
+        self._waits.append(seconds)
+        return self._module.sleep(seconds)
+
+
+def record_waits(monkeypatch: Any) -> list[float]:
+    """The waits the transport sleeps between attempts, in order, as it sleeps them.
+
+    Counts what a wall-clock bound only guessed at ("raised at once" is "slept nothing"); the
+    sleeps still happen, so a real server sees the same timing.
+    """
+    waits: list[float] = []
+    monkeypatch.setattr(_transport, "time", _Sleeps(time, waits))
+    monkeypatch.setattr(_transport, "asyncio", _Sleeps(asyncio, waits))
+    return waits

@@ -28,13 +28,13 @@ def test_outside_a_call_timeouts_pass_through() -> None:
 
 
 def test_within_a_call_a_timeout_is_cut_to_what_is_left() -> None:
-    with within(time.monotonic() + 2.0):
+    with within(time.monotonic() + 30.0):
         cut = _cut(60.0, httpcore2.ReadTimeout)
         assert cut is not None
-        assert 1.9 < cut <= 2.0
+        assert 20.0 < cut <= 30.0  # what is left (10 s of slack for a busy machine), not 60 s
         no_timeout = _cut(None, httpcore2.ReadTimeout)
         assert no_timeout is not None
-        assert 1.9 < no_timeout <= 2.0
+        assert 20.0 < no_timeout <= 30.0
         assert _cut(0.5, httpcore2.ReadTimeout) == 0.5  # a shorter timeout stays
     assert DEADLINE.get() is None  # reset on the way out
 
