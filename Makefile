@@ -88,6 +88,7 @@ docs-serve: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/capacity.py --quick
 
 # An sdist and a wheel in dist/, checked by twine.
 dist: $(STAMP)
