@@ -49,7 +49,7 @@ from langchain_core.outputs import (  # noqa: E402
 from pydantic import ConfigDict  # noqa: E402
 
 from langchain_mashagpt import ChatMashaGPT  # noqa: E402
-from langchain_mashagpt._answers import StreamConverter  # noqa: E402
+from langchain_mashagpt._convert.answers import StreamConverter  # noqa: E402
 
 MODEL, KEY, PROMPT = "gpt-4o-mini", "bench-key", "Столица Франции?"
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}

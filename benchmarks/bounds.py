@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 from langchain_mashagpt import ChatMashaGPT, errors  # noqa: E402
-from langchain_mashagpt._decode import SSEDecoder  # noqa: E402
+from langchain_mashagpt._http.sse import SSEDecoder  # noqa: E402
 from tests.reliability.hostile import (  # noqa: E402
     DONE,
     Connection,

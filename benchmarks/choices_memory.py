@@ -59,7 +59,7 @@ def case(name: str, choices: int) -> None:
     import orjson
 
     from langchain_mashagpt import ChatMashaGPT, errors
-    from langchain_mashagpt._decode import parse_completion
+    from langchain_mashagpt._http.sse import parse_completion
 
     content = long_answer() if name == "long answer" else body_of(choices)
     base = _rss("VmRSS")

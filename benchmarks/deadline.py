@@ -1,10 +1,10 @@
-"""What the call's deadline costs per network read: `_reading.raws` and the socket wrapper.
+"""What the call's deadline costs per network read: `_http.reading.raws` and the socket wrapper.
 
     .venv/bin/python benchmarks/deadline.py
 
 The pooled clients cut every read's timeout to what is left of the deadline
-(`_sockets`), and the transport sets the deadline around each read of a body
-(`_reading.raws`). Both run once per network read, not per chunk: one read
+(`_http.sockets`), and the transport sets the deadline around each read of a body
+(`_http.reading.raws`). Both run once per network read, not per chunk: one read
 carries however many events arrived together. Each figure is the best of 5
 rounds of 200,000 reads from an in-memory stand-in, so only the added Python
 work is measured.
@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpcore2
 
-from langchain_mashagpt._reading import raws
-from langchain_mashagpt._sockets import _Stream, within
+from langchain_mashagpt._http.reading import raws
+from langchain_mashagpt._http.sockets import _Stream, within
 
 READS = 200_000
 

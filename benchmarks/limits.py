@@ -28,7 +28,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_core.tools import tool
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._tools import functions_for
+from langchain_mashagpt._functions.schemas import functions_for
 from langchain_mashagpt.limits import RedisEnergyBudget, RedisRateLimiter
 from langchain_mashagpt.limits._estimate import prompt_tokens
 from langchain_mashagpt.testing import MashaGPTEmulator

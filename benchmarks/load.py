@@ -31,7 +31,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
-from langchain_mashagpt import ChatMashaGPT, _transport  # noqa: E402
+from langchain_mashagpt import ChatMashaGPT  # noqa: E402
+from langchain_mashagpt._http import transport as _transport  # noqa: E402
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply  # noqa: E402
 
 _TCP_TABLES = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]

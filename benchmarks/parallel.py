@@ -29,8 +29,8 @@ from langchain.agents import create_agent
 from langchain_core.tools import tool
 
 from langchain_mashagpt import ChatMashaGPT, EnergyUsage, get_mashagpt_callback
-from langchain_mashagpt._parallel import batch_function
-from langchain_mashagpt._tools import functions_for
+from langchain_mashagpt._functions.batch import batch_function
+from langchain_mashagpt._functions.schemas import functions_for
 from langchain_mashagpt.testing import MashaGPTEmulator, count_tokens
 from langchain_mashagpt.testing._usage import prompt_tokens
 

@@ -28,8 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from langchain_mashagpt._answers import StreamConverter
-from langchain_mashagpt._calls import CallPlan
+from langchain_mashagpt._convert.answers import StreamConverter
+from langchain_mashagpt._functions.plan import CallPlan
 
 
 class HoldAll(CallPlan):

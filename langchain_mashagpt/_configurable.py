@@ -15,7 +15,7 @@ is chosen per call from the configuration the call carries, through
 `with_retry`, `with_config`, `bind` and parsers, invoked, awaited or streamed,
 as with `init_chat_model(configurable_fields=…)`. (That wrapper queues the
 calls and replays them on the configured model; a binding does the same here
-and stays visible: LangGraph finds `tools` in it, see `_binding`.) The model
+and stays visible: LangGraph finds `tools` in it, see `_functions.binding`.) The model
 built for a configuration sets only what the default model set and what was
 configured.
 """
@@ -31,8 +31,8 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializa
 from langchain_core.runnables.configurable import RunnableConfigurableFields
 from langchain_core.tools import BaseTool
 
-from langchain_mashagpt._binding import tool_binding
-from langchain_mashagpt._structured import Method, structured_output
+from langchain_mashagpt._functions.binding import tool_binding
+from langchain_mashagpt._functions.structured import Method, structured_output
 
 __all__ = ["ConfigurableChatMashaGPT", "configurable"]
 

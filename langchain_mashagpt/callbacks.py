@@ -36,7 +36,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from langchain_mashagpt._answers import PROVIDER
+from langchain_mashagpt._convert.answers import PROVIDER
 from langchain_mashagpt.errors import BudgetExceededError
 from langchain_mashagpt.limits import RedisEnergyBudget
 from langchain_mashagpt.limits._metered import budget_scope

@@ -16,35 +16,33 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from langchain_mashagpt._answers import StreamConverter, chat_result, sum_llm_outputs
-from langchain_mashagpt._binding import tool_binding
-from langchain_mashagpt._clients import AsyncHTTPClient, SyncHTTPClient
+from langchain_mashagpt._arguments import constructor_arguments
 from langchain_mashagpt._configurable import ConfigurableChatMashaGPT, configurable
-from langchain_mashagpt._convert import Request, build_payload, check_params
-from langchain_mashagpt._profiles import carried_over, profile_for
-from langchain_mashagpt._retry import INITIAL_BACKOFF
-from langchain_mashagpt._settings import (
-    call_params,
-    check_base_url,
+from langchain_mashagpt._convert.answers import StreamConverter, chat_result, sum_llm_outputs
+from langchain_mashagpt._convert.request import Request, build_payload, check_params
+from langchain_mashagpt._functions.binding import tool_binding
+from langchain_mashagpt._functions.schemas import functions_for
+from langchain_mashagpt._functions.structured import Method, structured_output
+from langchain_mashagpt._http.attempts import INITIAL_BACKOFF
+from langchain_mashagpt._http.clients import AsyncHTTPClient, SyncHTTPClient
+from langchain_mashagpt._http.options import (
     check_deadline,
     check_retry_backoff,
     check_timeout,
     client_settings,
-    constructor_arguments,
-    default_params,
-    ls_params,
     transport_options,
 )
-from langchain_mashagpt._structured import Method, structured_output
-from langchain_mashagpt._tokens import counter_for
-from langchain_mashagpt._tools import functions_for
-from langchain_mashagpt._transport import (
+from langchain_mashagpt._http.transport import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     Transport,
     aclosing_stream,
 )
+from langchain_mashagpt._http.urls import check_base_url
+from langchain_mashagpt._params import call_params, default_params, ls_params
+from langchain_mashagpt._profiles import carried_over, profile_for
+from langchain_mashagpt._tokens import counter_for
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.limits import RedisEnergyBudget, _estimate, _metered
 

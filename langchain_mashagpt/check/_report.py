@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from langchain_mashagpt._secrets import Redactor
+from langchain_mashagpt._http.redact import Redactor
 from langchain_mashagpt.check._context import MAX_TOKENS
 from langchain_mashagpt.check._shapes import Difference
 from langchain_mashagpt.check._steps import Step

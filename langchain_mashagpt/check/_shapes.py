@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._decode import SSEDecoder
+from langchain_mashagpt._http.sse import SSEDecoder
 from langchain_mashagpt._json import is_blank, loads
 
 __all__ = [

@@ -17,7 +17,8 @@ import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable
 
-from langchain_mashagpt._parallel import BATCH_NAME
+from langchain_mashagpt._functions.batch import BATCH_NAME
+from langchain_mashagpt._http.failures import status_error
 from langchain_mashagpt.check import _probes
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
@@ -33,12 +34,7 @@ from langchain_mashagpt.check._shapes import (
     usage_differences,
 )
 from langchain_mashagpt.check._tap import Exchange
-from langchain_mashagpt.errors import (
-    AuthenticationError,
-    BadRequestError,
-    MashaGPTError,
-    status_error,
-)
+from langchain_mashagpt.errors import AuthenticationError, BadRequestError, MashaGPTError
 
 __all__ = ["BAD_KEY", "PROBES", "STEPS", "Step", "steps"]
 

@@ -118,7 +118,7 @@ class EnergyEstimates:
         """
         from langchain_core.messages import convert_to_messages
 
-        from langchain_mashagpt._tools import functions_for
+        from langchain_mashagpt._functions.schemas import functions_for
         from langchain_mashagpt.limits._metered import budgets_of
 
         model: Any = self

@@ -16,8 +16,8 @@ from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from langchain_mashagpt._response import Answered, AnswerMeta
-from langchain_mashagpt._transport import _DEFAULT, Transport, aclosing_stream
+from langchain_mashagpt._http.response import Answered, AnswerMeta
+from langchain_mashagpt._http.transport import _DEFAULT, Transport, aclosing_stream
 
 if TYPE_CHECKING:
     from langchain_mashagpt.limits._budget import RedisEnergyBudget, Reservation

@@ -19,7 +19,7 @@ from typing import Any
 
 from langchain_core.rate_limiters import BaseRateLimiter
 
-from langchain_mashagpt._retry import ON_RETRY_AFTER
+from langchain_mashagpt._http.attempts import ON_RETRY_AFTER
 from langchain_mashagpt.limits._errors import (
     BudgetStoreUnavailableError,
     BudgetStoreUnavailableWarning,

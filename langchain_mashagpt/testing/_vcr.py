@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from langchain_mashagpt._secrets import Redactor, proxy_secrets
+from langchain_mashagpt._http.redact import Redactor, proxy_secrets
 
 __all__ = ["FILTERED_HEADERS", "vcr_config"]
 

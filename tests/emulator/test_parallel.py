@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from langchain_mashagpt._parallel import batch_function
+from langchain_mashagpt._functions.batch import batch_function
 from langchain_mashagpt.testing._args import split_subjects
 from tests.emulator.helpers import WEATHER, Api, parse_sse
 

@@ -22,7 +22,7 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import create_react_agent
 
 from langchain_mashagpt import ChatMashaGPT, EnergyUsage, get_mashagpt_callback
-from langchain_mashagpt._parallel import BATCH_NAME
+from langchain_mashagpt._functions.batch import BATCH_NAME
 from langchain_mashagpt.testing import MashaGPTEmulator
 
 CITIES = ("Moscow", "Paris", "Berlin")

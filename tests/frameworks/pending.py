@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage, ToolMessage
 
-from langchain_mashagpt._convert import messages_to_wire
+from langchain_mashagpt._convert.request import messages_to_wire
 
 _CALL = AIMessage("", name="Alice", tool_calls=[{"name": "t", "args": {}, "id": "1"}])
 _RESULT = ToolMessage(

@@ -34,7 +34,7 @@ from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_mcp_adapters.tools import load_mcp_tools
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._names import wire_name
+from langchain_mashagpt._functions.names import wire_name
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
 from tests.frameworks.helpers import MODES, Mode, Turn, call, expect_requests, result, system, user
 from tests.frameworks.pending import TEXT_BLOCKS_BY_LINE

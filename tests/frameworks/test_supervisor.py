@@ -35,7 +35,7 @@ from langgraph.prebuilt import create_react_agent
 from langgraph_supervisor import create_handoff_tool, create_supervisor
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._names import author_name, wire_name
+from langchain_mashagpt._functions.names import author_name, wire_name
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
 from tests.frameworks.helpers import (
     Mode,

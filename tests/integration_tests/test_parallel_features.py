@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._parallel import BATCH_NAME
+from langchain_mashagpt._functions.batch import BATCH_NAME
 from tests.unit_tests.helpers import Runner, merge
 
 if TYPE_CHECKING:

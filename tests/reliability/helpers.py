@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from langchain_mashagpt import ChatMashaGPT, _transport
+from langchain_mashagpt import ChatMashaGPT
+from langchain_mashagpt._http import transport as _transport
 from langchain_mashagpt.testing import MashaGPTEmulator
 from tests.unit_tests.helpers import Runner
 

@@ -20,8 +20,9 @@ from typing import Any
 import httpx2
 import pytest
 
-from langchain_mashagpt import ChatMashaGPT, _drain, errors
-from langchain_mashagpt._sockets import DEADLINE
+from langchain_mashagpt import ChatMashaGPT, errors
+from langchain_mashagpt._http import drain as _drain
+from langchain_mashagpt._http.sockets import DEADLINE
 from tests.reliability.helpers import (
     HANG_GUARD,
     answer,

@@ -16,8 +16,8 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from langchain_mashagpt import ChatMashaGPT, errors
-from langchain_mashagpt._choices import CAREFUL_ABOVE
-from langchain_mashagpt._decode import parse_completion
+from langchain_mashagpt._http.completion import CAREFUL_ABOVE
+from langchain_mashagpt._http.sse import parse_completion
 from tests.reliability.hostile import Hostile
 from tests.unit_tests.helpers import Runner
 

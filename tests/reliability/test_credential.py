@@ -19,7 +19,7 @@ import pytest
 from pydantic import SecretStr
 
 from langchain_mashagpt import ChatMashaGPT, errors
-from langchain_mashagpt._credential import Credential
+from langchain_mashagpt._http.credential import Credential
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
 from tests.reliability.leaks import assert_no_piece, formatted

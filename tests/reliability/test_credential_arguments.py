@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._credential import credential_like
+from langchain_mashagpt._http.credential import credential_like
 
 KEY = "sk-live-Qw7Er8Ty9Ui0Op1As2"
 NAMES = [

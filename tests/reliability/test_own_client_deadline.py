@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
-from langchain_mashagpt._own_client import WORKER
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._http.own_client import WORKER
+from langchain_mashagpt._http.transport import httpx
 from tests.reliability.helpers import answer, busy_connections, wait_until
 from tests.reliability.hostile import Connection, Hostile, completion
 from tests.unit_tests.helpers import Runner

@@ -1,6 +1,6 @@
 """The deadline and connection reuse over TLS, as the real API is reached (https).
 
-The pooled clients' sockets end by the call's deadline (`_sockets`), the TLS
+The pooled clients' sockets end by the call's deadline (`_http.sockets`), the TLS
 handshake included. The server's certificate is a self-signed one for
 127.0.0.1 (`data/loopback-cert.pem`, valid to 2126), trusted through
 `SSL_CERT_FILE`; each test uses a timeout of its own, so the shared client it
@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from langchain_mashagpt import ChatMashaGPT, _drain, errors
+from langchain_mashagpt import ChatMashaGPT, errors
+from langchain_mashagpt._http import drain as _drain
 from tests.reliability.helpers import (
     HANG_GUARD,
     MODES,

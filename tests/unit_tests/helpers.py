@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessageChunk
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._http.transport import httpx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "sk-unit-test-secret-0123456789"

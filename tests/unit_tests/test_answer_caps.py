@@ -7,7 +7,7 @@ import json
 import pytest
 
 from langchain_mashagpt import errors
-from langchain_mashagpt._transport import ERROR_BODY_BYTES, httpx
+from langchain_mashagpt._http.transport import ERROR_BODY_BYTES, httpx
 from tests.unit_tests.helpers import MockServer, Runner, completion
 
 BIG = "я" * 35_000  # 70 000 bytes of UTF-8

@@ -19,7 +19,7 @@ from langgraph.prebuilt.chat_agent_executor import _should_bind_tools
 from pydantic import BaseModel
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._names import wire_name
+from langchain_mashagpt._functions.names import wire_name
 from tests.unit_tests.helpers import MockServer, Runner, answer, completion
 
 

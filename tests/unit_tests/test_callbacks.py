@@ -20,7 +20,7 @@ from langchain_core.tools import tool
 from pydantic import SecretStr
 
 from langchain_mashagpt import ChatMashaGPT, errors
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._http.transport import httpx
 from langchain_mashagpt.callbacks import (
     EnergyUsage,
     MashaGPTCallbackHandler,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from langchain_mashagpt._calls import CallPlan, InvalidCall, TextContent, ValidCall
-from langchain_mashagpt._tools import DISPATCHER_NAME
+from langchain_mashagpt._functions.plan import CallPlan, InvalidCall, TextContent, ValidCall
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
 
 DISPATCHING = CallPlan.of(
     {"functions": [{"name": DISPATCHER_NAME, "parameters": {"properties": {"a": {}, "b_1": {}}}}]},

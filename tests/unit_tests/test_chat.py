@@ -16,7 +16,7 @@ from langchain_core.messages import (
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._http.transport import httpx
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
 
 

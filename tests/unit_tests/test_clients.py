@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._clients import client_library
+from langchain_mashagpt._http.clients import client_library
 from tests.unit_tests.helpers import API_KEY, Runner, completion, sse_call
 
 LIBRARIES = {"httpx": httpx1, "httpx2": httpx2}

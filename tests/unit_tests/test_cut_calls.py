@@ -10,7 +10,7 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel
 
-from langchain_mashagpt._calls import CallPlan
+from langchain_mashagpt._functions.plan import CallPlan
 from tests.unit_tests.helpers import MockServer, Runner, merge, sse_call
 
 WEATHER = [{"name": "get_weather", "parameters": {"type": "object", "properties": {}}}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_mashagpt._decode import ChunkParser, ServerSentEvent, SSEDecoder, parse_completion
+from langchain_mashagpt._http.sse import ChunkParser, ServerSentEvent, SSEDecoder, parse_completion
 from langchain_mashagpt.errors import APIError, APIResponseValidationError, IncompleteStreamError
 from tests.unit_tests.helpers import sse_fixture
 

@@ -1,4 +1,4 @@
-"""`_encodable` and `_choices`, the pure rooms behind `dumps` and `parse_completion`, case by case."""
+"""`_encodable` and `_http.completion`, the pure rooms behind `dumps` and `parse_completion`, case by case."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from langchain_mashagpt import APIResponseValidationError, RequestEncodingError
-from langchain_mashagpt._choices import CAREFUL_ABOVE, load_completion
 from langchain_mashagpt._encodable import BODY, MAX_DEPTH, json_number, plain_number, where
+from langchain_mashagpt._http.completion import CAREFUL_ABOVE, load_completion
 from langchain_mashagpt._json import dumps
 
 

@@ -10,10 +10,10 @@ import pytest
 from langchain_core import exceptions as lc
 
 from langchain_mashagpt import errors
-from langchain_mashagpt._retry import INITIAL_BACKOFF, MAX_BACKOFF
-from langchain_mashagpt._retry import backoff as _backoff
-from langchain_mashagpt._retry import retry_delay as _retry_delay
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._http.attempts import INITIAL_BACKOFF, MAX_BACKOFF
+from langchain_mashagpt._http.attempts import backoff as _backoff
+from langchain_mashagpt._http.attempts import retry_delay as _retry_delay
+from langchain_mashagpt._http.transport import httpx
 from tests.reliability.helpers import record_waits
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, sse_fixture
 

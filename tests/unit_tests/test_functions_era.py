@@ -24,8 +24,8 @@ from langchain_core.tools import tool
 from langchain_core.utils.function_calling import convert_to_openai_function
 from pydantic import BaseModel, Field
 
-from langchain_mashagpt._tools import DISPATCHER_NAME
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
+from langchain_mashagpt._http.transport import httpx
 from tests.unit_tests.helpers import (
     MockServer,
     Runner,

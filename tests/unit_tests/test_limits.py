@@ -9,12 +9,13 @@ import zlib
 import pytest
 from pydantic import SecretStr
 
-from langchain_mashagpt._body import Body
-from langchain_mashagpt._credential import Credential
-from langchain_mashagpt._decode import ChunkParser, ServerSentEvent, SSEDecoder, parse_completion
-from langchain_mashagpt._secrets import Redactor
-from langchain_mashagpt._usage import checked_usage, usage_metadata
-from langchain_mashagpt.errors import APIError, APIResponseValidationError, server_text
+from langchain_mashagpt._convert.usage import checked_usage, usage_metadata
+from langchain_mashagpt._http.body import Body
+from langchain_mashagpt._http.credential import Credential
+from langchain_mashagpt._http.failures import server_text
+from langchain_mashagpt._http.redact import Redactor
+from langchain_mashagpt._http.sse import ChunkParser, ServerSentEvent, SSEDecoder, parse_completion
+from langchain_mashagpt.errors import APIError, APIResponseValidationError
 
 DATA = b"hello world " * 20_000
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from langchain_mashagpt import _media
+from langchain_mashagpt._functions import results as _media
 from tests.unit_tests.helpers import MockServer, Runner, completion
 
 ASK = HumanMessage("Покажи график")

@@ -17,8 +17,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_mashagpt._names import author_name, wire_name
-from langchain_mashagpt._tools import DISPATCHER_NAME
+from langchain_mashagpt._functions.names import author_name, wire_name
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
 from tests.unit_tests.helpers import MockServer, Runner, answer, completion, merge, sse_call
 
 EMPTY = {"type": "object", "properties": {}}
@@ -171,7 +171,7 @@ def test_a_wrapper_functions_tool_list_names_the_wire_names(parallel: bool) -> N
     from langchain_core.tools import tool
 
     from langchain_mashagpt import ChatMashaGPT
-    from langchain_mashagpt._convert import build_payload
+    from langchain_mashagpt._convert.request import build_payload
 
     @tool(
         "weather.get",

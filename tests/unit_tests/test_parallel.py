@@ -12,10 +12,15 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
-from langchain_mashagpt._call_output import invalid_args
-from langchain_mashagpt._convert import messages_to_wire
-from langchain_mashagpt._parallel import BATCH_NAME, batch_function, batch_tools, decode_batch
-from langchain_mashagpt._tools import DISPATCHER_NAME, function_call_for, functions_for
+from langchain_mashagpt._convert.request import messages_to_wire
+from langchain_mashagpt._functions.batch import (
+    BATCH_NAME,
+    batch_function,
+    batch_tools,
+    decode_batch,
+)
+from langchain_mashagpt._functions.outcome import invalid_args
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME, function_call_for, functions_for
 from tests.unit_tests.helpers import MockServer, Runner, completion, merge, without_ids
 
 WEATHER: dict[str, Any] = {
@@ -440,7 +445,7 @@ async def test_tool_names_the_api_refuses_go_as_wire_names_in_the_batch(
     server: MockServer, run: Runner
 ) -> None:
     """`weather.get` goes on the wire renamed, in the batch function too, and comes back as is."""
-    from langchain_mashagpt._names import wire_name
+    from langchain_mashagpt._functions.names import wire_name
 
     dotted = {**WEATHER, "name": "weather.get"}
     wire = wire_name("weather.get")
@@ -469,7 +474,7 @@ async def test_tool_names_the_api_refuses_go_as_wire_names_in_the_batch(
 
 
 def test_rename_recipients_leaves_a_foreign_function_alone() -> None:
-    from langchain_mashagpt._parallel import rename_recipients
+    from langchain_mashagpt._functions.batch import rename_recipients
 
     own = {"type": "object", "properties": {"tool_uses": {"type": "string"}}}
     assert rename_recipients(own, str.upper) == own

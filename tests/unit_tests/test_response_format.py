@@ -12,8 +12,8 @@ from langchain_core.tools import tool
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from langchain_mashagpt._tools import DISPATCHER_NAME
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
+from langchain_mashagpt._http.transport import httpx
 from tests.unit_tests.helpers import MockServer, Runner, answer, completion, merge, sse_call
 
 SCHEMA = {

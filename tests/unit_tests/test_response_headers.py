@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage
 
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._http.transport import httpx
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, merge
 
 SSE = (

@@ -240,13 +240,13 @@ async def test_retry_backoff_changed_after_use_takes_effect(
 
 
 def completion_error(status: int) -> Any:
-    from langchain_mashagpt._transport import httpx
+    from langchain_mashagpt._http.transport import httpx
 
     return httpx.Response(status, json={"error": {"message": "busy", "type": "server"}})
 
 
 def completion_ok() -> Any:
-    from langchain_mashagpt._transport import httpx
+    from langchain_mashagpt._http.transport import httpx
 
     return httpx.Response(200, json=completion())
 

@@ -1,4 +1,4 @@
-"""The deadline at the socket (`_sockets`): timeouts cut by the running call's deadline.
+"""The deadline at the socket (`_http.sockets`): timeouts cut by the running call's deadline.
 
 What a misbehaving server does to a real call is tested in
 `tests/reliability/test_bounds.py`; here, the pieces, with no socket.
@@ -12,8 +12,8 @@ from typing import Any
 import httpcore2
 import pytest
 
-from langchain_mashagpt import _pool
-from langchain_mashagpt._sockets import DEADLINE, _cut, bound_sockets, within
+from langchain_mashagpt._http import pool as _pool
+from langchain_mashagpt._http.sockets import DEADLINE, _cut, bound_sockets, within
 
 
 def backends(client: Any) -> list[Any]:

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_mashagpt._answers import StreamConverter, chat_result
-from langchain_mashagpt._calls import CallPlan
-from langchain_mashagpt._tools import DISPATCHER_NAME
-from langchain_mashagpt._transport import httpx
+from langchain_mashagpt._convert.answers import StreamConverter, chat_result
+from langchain_mashagpt._functions.plan import CallPlan
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
+from langchain_mashagpt._http.transport import httpx
 from tests.unit_tests.helpers import MockServer, answer, merge
 
 FINISHES = ["function_call", "stop", "length", "content_filter", None]

@@ -16,8 +16,8 @@ from langchain_core.utils.function_calling import (
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_mashagpt._call_output import invalid_args
-from langchain_mashagpt._tools import DISPATCHER_NAME
+from langchain_mashagpt._functions.outcome import invalid_args
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
 from tests.unit_tests.helpers import (
     MockServer,
     Runner,

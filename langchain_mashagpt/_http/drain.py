@@ -7,7 +7,7 @@ before its end closes its connection too, so the next call pays for a new one
 (TCP, and TLS). So: what is already there is read at once; if the end is not
 there yet, a pooled client's response is handed to a background drain (a
 thread, or a task) that reads on for at most `GRACE` seconds and `MAX_BYTES`
-bytes (each read cut by `_sockets`), then closes it: back into the pool if its
+bytes (each read cut by `_http.sockets`), then closes it: back into the pool if its
 body ended, else with its connection. A user's own client has no sockets that
 end by a deadline, so its response is closed at once, as before. Nothing here
 raises; the drains keep no reference to the caller.
@@ -22,8 +22,8 @@ import time
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-from langchain_mashagpt._reading import read_now
-from langchain_mashagpt._sockets import within
+from langchain_mashagpt._http.reading import read_now
+from langchain_mashagpt._http.sockets import within
 
 __all__ = ["GRACE", "MAX_BYTES", "afinish", "finish"]
 
@@ -42,7 +42,7 @@ def finish(response: Any, reads: Iterator[bytes], background: bool, errors: Any)
 
     Args:
         response: The response, its stream past `[DONE]`.
-        reads: Its raw reads, under way (`_reading.raws`).
+        reads: Its raw reads, under way (`_http.reading.raws`).
         background: Whether the rest may be drained in the background.
         errors: The client library's transport error (not raised).
 

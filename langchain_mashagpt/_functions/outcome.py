@@ -33,7 +33,13 @@ from typing import Any
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.utils.json import parse_partial_json
 
-from langchain_mashagpt._calls import CallPlan, InvalidCall, Outcome, TextContent, ValidCall
+from langchain_mashagpt._functions.plan import (
+    CallPlan,
+    InvalidCall,
+    Outcome,
+    TextContent,
+    ValidCall,
+)
 from langchain_mashagpt._json import dumps, is_blank
 
 __all__ = ["CallStream", "call_fields", "invalid_args", "new_call_id"]

@@ -26,8 +26,8 @@ import re
 import unicodedata
 from typing import Any
 
-from langchain_mashagpt._parallel import BATCH_NAME, batch_tools, rename_recipients
-from langchain_mashagpt._tools import DISPATCHER_NAME
+from langchain_mashagpt._functions.batch import BATCH_NAME, batch_tools, rename_recipients
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
 
 __all__ = ["author_name", "is_wire_safe", "rename_functions", "wire_name"]
 

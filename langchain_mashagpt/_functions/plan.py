@@ -15,7 +15,7 @@ A call of an answer cut by `max_tokens` or the content filter (`CUT_REASONS`)
 is never valid, even when its arguments happen to parse (`""` reads as `{}`).
 
 Adding a wire function with a meaning of its own (the `select_tool` dispatcher and
-the `_parallel` batch function are two) takes a field filled in `CallPlan.of`, a
+the `_functions.batch` batch function are two) takes a field filled in `CallPlan.of`, a
 branch in `CallPlan.decode`, and a name in `CallPlan.holds` if its calls must
 not stream live.
 """
@@ -26,9 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from langchain_mashagpt._functions.batch import batch_tools, decode_batch, is_batch
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
 from langchain_mashagpt._json import dumps, is_blank, loads_exact
-from langchain_mashagpt._parallel import batch_tools, decode_batch, is_batch
-from langchain_mashagpt._tools import DISPATCHER_NAME
 
 __all__ = [
     "CUT_REASONS",

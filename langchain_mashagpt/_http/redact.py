@@ -1,6 +1,6 @@
 """The one redactor: the key, proxy credentials and credential-like query values masked.
 
-The key goes out in the `Authorization` header and nowhere else (`_credential`).
+The key goes out in the `Authorization` header and nowhere else (`_http.credential`).
 A server (or a proxy) can still echo it, or a proxy's credentials, in an error
 body, an HTML page, a header, JSON-escaped, whole or in part: `Redactor` masks
 every run of text made of pieces (six characters or longer) of each secret it was
@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
 
-from langchain_mashagpt._credential import credential_like
+from langchain_mashagpt._http.credential import credential_like
 
 __all__ = ["PIECE", "Redactor", "hide_key", "mask_logs", "proxy_secrets", "query_secrets"]
 
@@ -85,7 +85,7 @@ def hide_key(data: Any, fields: Collection[str] = ()) -> Any:
     """Constructor input with `api_key` wrapped in `SecretStr` before anything validates it.
 
     So is any other argument named like a credential (`apiKey=`, `token=`) that is
-    not one of `fields`; it is then refused (`_settings.init_arguments`).
+    not one of `fields`; it is then refused (`_arguments.init_arguments`).
 
     pydantic quotes the input in its validation errors (`input_value=`); wrapped,
     a key shows as `SecretStr('**********')` there. A key that is not a string is

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from langchain_mashagpt._credential import credential_like
+from langchain_mashagpt._http.credential import credential_like
 
 __all__ = ["check_base_url", "check_headers", "endpoint", "safe_url", "shown_url"]
 

@@ -26,14 +26,8 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import NamedTuple
 
-from langchain_mashagpt.errors import (
-    APIConnectionError,
-    DeadlineExceededError,
-    MashaGPTError,
-    connection_error,
-    deadline_error,
-    status_error,
-)
+from langchain_mashagpt._http.failures import connection_error, deadline_error, status_error
+from langchain_mashagpt.errors import APIConnectionError, DeadlineExceededError, MashaGPTError
 
 __all__ = [
     "INITIAL_BACKOFF",

@@ -1,6 +1,6 @@
 """A user's own sync client, held to the call's deadline while it waits for the status line.
 
-The pooled clients end every read by the deadline at the socket (`_sockets`).
+The pooled clients end every read by the deadline at the socket (`_http.sockets`).
 A client of the user's own is used through its public API only, so nothing can
 cut its reads: a server that sends `102 Processing` every second, or drips its
 headers a byte at a time, keeps each read within the client's timeout, and

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._choices import load_completion, ordered
+from langchain_mashagpt._http.completion import load_completion, ordered
+from langchain_mashagpt._http.failures import error_payload, kept_body, server_text
 from langchain_mashagpt._json import loads
 from langchain_mashagpt.errors import (
     MAX_KEPT_BODY,
@@ -25,9 +26,6 @@ from langchain_mashagpt.errors import (
     APIError,
     APIResponseValidationError,
     IncompleteStreamError,
-    error_payload,
-    kept_body,
-    server_text,
 )
 
 __all__ = [

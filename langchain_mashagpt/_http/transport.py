@@ -1,16 +1,16 @@
 """The only module that speaks HTTP: the URL and headers, POST and SSE streams, bodies read.
 
-What to do after each attempt (retry, wait, raise) is asked of `_retry.Attempts`;
+What to do after each attempt (retry, wait, raise) is asked of `_http.attempts.Attempts`;
 a 2xx body is read after the attempts, so a started answer is never sent again.
-Every body is read within a size cap after decompression (`_body.Body`); the
+Every body is read within a size cap after decompression (`_http.body.Body`); the
 call's deadline is checked between reads and, on the pooled clients, ends every
-wait at the socket (`_sockets`); after `[DONE]` nothing more is waited for
-(`_drain`). Every error leaves here with the key and any piece of it masked and
+wait at the socket (`_http.sockets`); after `[DONE]` nothing more is waited for
+(`_http.drain`). Every error leaves here with the key and any piece of it masked and
 no chained exception (which would carry the request and its `Authorization`
 header).
 
 A user's own `http_client`/`http_async_client` (httpx or httpx2) is used as
-given; else the pooled clients of `_pool`.
+given; else the pooled clients of `_http.pool`.
 """
 
 from __future__ import annotations
@@ -22,19 +22,14 @@ from typing import Any, NamedTuple
 
 from pydantic import SecretStr
 
-from langchain_mashagpt._body import ACCEPT_ENCODING, Body
-from langchain_mashagpt._clients import client_library
-from langchain_mashagpt._credential import Credential
-from langchain_mashagpt._decode import (
-    DEFAULT_MAX_EVENT_BYTES,
-    ChunkParser,
-    parse_completion,
-    plain_json_error,
-)
-from langchain_mashagpt._drain import afinish, finish
-from langchain_mashagpt._json import BODY, dumps
-from langchain_mashagpt._own_client import held, send_within
-from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at by tests
+from langchain_mashagpt._http.attempts import INITIAL_BACKOFF, Attempts, Retry
+from langchain_mashagpt._http.body import ACCEPT_ENCODING, Body
+from langchain_mashagpt._http.clients import client_library
+from langchain_mashagpt._http.credential import Credential
+from langchain_mashagpt._http.drain import afinish, finish
+from langchain_mashagpt._http.options import check_deadline
+from langchain_mashagpt._http.own_client import held, send_within
+from langchain_mashagpt._http.pool import (  # noqa: F401 - the pools are looked at by tests
     _ASYNC_CLIENTS,
     _SYNC_CLIENTS,
     aclosing_stream,
@@ -42,12 +37,18 @@ from langchain_mashagpt._pool import (  # noqa: F401 - the pools are looked at b
     shared_async_client,
     shared_client,
 )
-from langchain_mashagpt._reading import araws, encoding, raws
-from langchain_mashagpt._response import Answered, AnswerMeta, answer_meta
-from langchain_mashagpt._retry import INITIAL_BACKOFF, Attempts, Retry
-from langchain_mashagpt._secrets import Redactor, mask_logs, proxy_secrets, query_secrets
-from langchain_mashagpt._settings import check_deadline, endpoint, shown_url
-from langchain_mashagpt._sockets import within
+from langchain_mashagpt._http.reading import araws, encoding, raws
+from langchain_mashagpt._http.redact import Redactor, mask_logs, proxy_secrets, query_secrets
+from langchain_mashagpt._http.response import Answered, AnswerMeta, answer_meta
+from langchain_mashagpt._http.sockets import within
+from langchain_mashagpt._http.sse import (
+    DEFAULT_MAX_EVENT_BYTES,
+    ChunkParser,
+    parse_completion,
+    plain_json_error,
+)
+from langchain_mashagpt._http.urls import endpoint, shown_url
+from langchain_mashagpt._json import BODY, dumps
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import DeadlineExceededError, MashaGPTError
 
@@ -114,7 +115,7 @@ class Transport:
         initial_backoff: Seconds before the first retry when the server does not say.
         client: The user's own sync client, used as given.
         async_client: The user's own async client, used as given.
-        include_response_headers: Whether answers carry all their headers (see `_response`).
+        include_response_headers: Whether answers carry all their headers (see `_http.response`).
 
     Raises:
         ValueError: No key, or one that cannot be sent.
@@ -272,7 +273,7 @@ class Transport:
         return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
 
     def _send(self, client: Any, request: Any, attempts: Attempts) -> Any:
-        """Send, until the status line arrives or the deadline passes (see `_own_client`)."""
+        """Send, until the status line arrives or the deadline passes (see `_http.own_client`)."""
         if self._client is None:  # the pooled client's sockets end by the deadline
             with within(attempts.ends):
                 return client.send(request, stream=True)

@@ -1,7 +1,7 @@
 """Reading a response's body: its raw reads, and whether reading on would wait.
 
 Duck-typed over the responses of httpx and httpx2; decoding and caps are in
-`_body`, the decisions in `_transport`.
+`_http.body`, the decisions in `_http.transport`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-from langchain_mashagpt._sockets import DEADLINE
+from langchain_mashagpt._http.sockets import DEADLINE
 
 __all__ = ["araws", "encoding", "raws", "read_now"]
 
@@ -22,7 +22,7 @@ def encoding(response: Any) -> str:
 def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
     """The raw reads of a body, each ending by `ends` or an earlier deadline in force.
 
-    The deadline is set around each read only (`_sockets.DEADLINE`), never
+    The deadline is set around each read only (`_http.sockets.DEADLINE`), never
     while the caller runs. A body read already (a mock's) comes in one piece.
     """
     if response.is_stream_consumed:

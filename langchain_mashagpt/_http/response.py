@@ -10,7 +10,7 @@ into `response_metadata` (of every choice; of a stream's first chunk):
 - `headers`: every header of the answer, with `include_response_headers=True`
   (ChatOpenAI's name).
 
-Both are masked of anything that echoes the API key (`_secrets.Redactor`).
+Both are masked of anything that echoes the API key (`_http.redact.Redactor`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from langchain_mashagpt._secrets import Redactor
+from langchain_mashagpt._http.redact import Redactor
 
 __all__ = ["REQUEST_ID_HEADERS", "AnswerMeta", "Answered", "answer_meta"]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_mashagpt._tools import functions_for
+from langchain_mashagpt._functions.schemas import functions_for
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = ["apply_response_format"]

@@ -11,7 +11,7 @@ name exactly one known tool with an object of arguments becomes an invalid tool
 call.
 
 With `parallel=True` (`bind_tools(..., parallel_tool_calls=True)`) the batch
-function of `_parallel` joins in, by `tool_choice`:
+function of `_functions.batch` joins in, by `tool_choice`:
 - `None`/`"auto"`/`False`: the tools and the batch function, `"auto"`;
 - `"none"`: the tools, `"none"` (no call can come, so no batch either);
 - a tool's name: the tools, that tool forced (exactly that one call);
@@ -33,7 +33,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_mashagpt._parallel import BATCH_NAME, batch_function
+from langchain_mashagpt._functions.batch import BATCH_NAME, batch_function
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
@@ -56,7 +56,7 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
     differ only in `title`s) is sent once.
 
     Names stay the user's own: `build_payload` maps those the API would refuse
-    to wire-safe ones (`_names`).
+    to wire-safe ones (`_functions.names`).
 
     Raises:
         ValueError: A tool has no name, or two different tools share one.

@@ -14,11 +14,11 @@ binding's `tool_choice` and `parallel_tool_calls`).
 
 The API has no `tools`. `apply_openai_tools`, called by `build_payload` for
 every request, turns them into `functions` and `function_call`: the forced
-function, the `select_tool` dispatcher or the batch function, as `_tools`
+function, the `select_tool` dispatcher or the batch function, as `_functions.schemas`
 describes. This is the only place where that happens, whether the tools came
 from `bind_tools`, from `bind(tools=…)` (as `create_openai_tools_agent` binds
 them) or per call; `functions` bound as they go on the wire (`bind(functions=…)`,
-functions-era code) pass through it too. `_names.rename_functions` then gives
+functions-era code) pass through it too. `_functions.names.rename_functions` then gives
 every function its wire-safe name.
 """
 
@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_mashagpt._parallel import BATCH_NAME
-from langchain_mashagpt._tools import DISPATCHER_NAME, function_call_for, functions_for
+from langchain_mashagpt._functions.batch import BATCH_NAME
+from langchain_mashagpt._functions.schemas import DISPATCHER_NAME, function_call_for, functions_for
 
 __all__ = ["apply_openai_tools", "tool_binding"]
 

@@ -5,9 +5,9 @@
 model with the same timeout (sync: one per process; async: one per event loop,
 closed when `asyncio.run` or the loop's runner shuts its async generators down);
 they keep no cookies, as models of different keys share them.
-Their sockets end by the running call's deadline (`_sockets`).
+Their sockets end by the running call's deadline (`_http.sockets`).
 `aclosing_stream` closes an async stream in order, even at loop shutdown.
-Requests themselves are made in `_transport`.
+Requests themselves are made in `_http.transport`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from langchain_mashagpt._sockets import bound_sockets
+from langchain_mashagpt._http.sockets import bound_sockets
 from langchain_mashagpt.errors import MissingDependencyError
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Pure conversion of a request: LangChain messages → wire, call parameters → body.
 
 `messages_to_wire` and `build_payload`, shared by the sync and async paths; the
-answers' way back is in `_answers`. No I/O.
+answers' way back is in `_convert.answers`. No I/O.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_mashagpt._binding import apply_openai_tools
-from langchain_mashagpt._calls import CallPlan
 from langchain_mashagpt._encodable import Messages, plain_number
+from langchain_mashagpt._functions.binding import apply_openai_tools
+from langchain_mashagpt._functions.names import author_name, rename_functions, wire_name
+from langchain_mashagpt._functions.plan import CallPlan
+from langchain_mashagpt._functions.response_format import apply_response_format
+from langchain_mashagpt._functions.results import tool_result_text
+from langchain_mashagpt._functions.schemas import clean_descriptions
 from langchain_mashagpt._json import dumps
-from langchain_mashagpt._media import tool_result_text
-from langchain_mashagpt._names import author_name, rename_functions, wire_name
-from langchain_mashagpt._response_format import apply_response_format
-from langchain_mashagpt._tools import clean_descriptions
 from langchain_mashagpt._wire import FunctionCall, Message
 
 __all__ = ["Request", "build_payload", "check_params", "messages_to_wire"]

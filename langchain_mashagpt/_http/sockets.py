@@ -5,7 +5,7 @@ read succeed: `102 Processing` every second before the status line, headers
 dripped a byte at a time, a body that stalls just before the deadline. The
 transport checks the deadline between the body's reads; inside one read, or
 inside the client's wait for the status line, only the socket can. So the
-pooled clients (`_pool`) make their connections through a backend whose streams
+pooled clients (`_http.pool`) make their connections through a backend whose streams
 cut the timeout of every connect, TLS handshake, read and write to what is left
 of the deadline of the call running in this context, and time out at once when
 nothing is left. `DEADLINE` holds that end (a `time.monotonic()` time); the

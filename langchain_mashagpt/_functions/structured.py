@@ -46,7 +46,7 @@ def _check_finished(message: Any) -> None:
     """Raise `OutputParserException` when `message`'s answer was cut before its end."""
     from langchain_core.exceptions import OutputParserException
 
-    from langchain_mashagpt._calls import CUT_REASONS
+    from langchain_mashagpt._functions.plan import CUT_REASONS
 
     metadata = getattr(message, "response_metadata", None) or {}
     finish = metadata.get("finish_reason")
@@ -117,7 +117,7 @@ def structured_output(
     Raises:
         ValueError: Unknown arguments or method, or no schema where one is needed.
     """
-    from langchain_mashagpt._tools import functions_for
+    from langchain_mashagpt._functions.schemas import functions_for
 
     if kwargs:
         raise ValueError(f"Received unsupported arguments {kwargs}")

@@ -13,7 +13,7 @@ becomes an invalid call and the other items stay valid. A `recipient_name` may
 carry ChatGPT's `functions.` prefix.
 
 The history needs nothing of this module: an AI message with N tool calls goes
-back as N assistant-call / function-result pairs (see `_convert`), the one
+back as N assistant-call / function-result pairs (see `_convert.request`), the one
 form in which each `function` message follows the call it answers, as the
 functions protocol (which has no call ids) requires.
 """
@@ -124,7 +124,7 @@ def rename_recipients(
     """The batch function's `parameters` with every tool name passed through `rename`.
 
     The `recipient_name` enum and each `anyOf` branch's `const` name the tools,
-    so they take the tools' wire names too (see `_names`).
+    so they take the tools' wire names too (see `_functions.names`).
     """
     try:
         uses = parameters["properties"]["tool_uses"]

@@ -15,18 +15,18 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_mashagpt import _usage
-from langchain_mashagpt._call_output import CallStream, call_fields, invalid_args
-from langchain_mashagpt._calls import CUT_REASONS, CallPlan
-from langchain_mashagpt._extras import (
+from langchain_mashagpt._convert import usage as _usage
+from langchain_mashagpt._convert.gateway import (
     answer_metadata,
     chunk_metadata,
     delta_calls,
     function_calls,
     reasoning_of,
 )
+from langchain_mashagpt._functions.outcome import CallStream, call_fields, invalid_args
+from langchain_mashagpt._functions.plan import CUT_REASONS, CallPlan
+from langchain_mashagpt._http.response import Answered, AnswerMeta
 from langchain_mashagpt._json import dumps
-from langchain_mashagpt._response import Answered, AnswerMeta
 from langchain_mashagpt.errors import APIResponseValidationError
 
 __all__ = ["PROVIDER", "StreamConverter", "chat_result", "sum_llm_outputs", "usage_metadata"]
@@ -35,7 +35,7 @@ PROVIDER = "mashagpt"
 
 
 def usage_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
-    """LangChain's token counts from the API's `usage` object (checked: see `_usage`)."""
+    """LangChain's token counts from the API's `usage` object (checked: see `_convert.usage`)."""
     return _usage.usage_metadata(_usage.checked_usage(usage))
 
 
