@@ -1,6 +1,7 @@
 # Each target sets up what it needs, so a fresh clone needs only `make demo` or `make test`.
 #   .venv       everything: the package editable, tests, lint, docs, build tools (make test, lint…)
 #   .venv-demo  the package (the clone on its path) and its runtime dependencies only (make demo)
+#   .venv-compat the test environment on the oldest httpx/httpcore/h11, without httpx2 or orjson
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,9 +9,12 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_VENV := .venv-demo
 DEMO_PY := $(DEMO_VENV)/bin/python
 DEMO_STAMP := $(DEMO_VENV)/.installed-stamp
+COMPAT_VENV := .venv-compat
+COMPAT_PY := $(COMPAT_VENV)/bin/python
+COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: install test busy-test lint format demo record bench stress docs docs-serve dist release-check clean
+.PHONY: install test busy-test compat-test lint format demo record bench stress docs docs-serve dist release-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +55,26 @@ test: $(STAMP)
 # machine.
 busy-test: $(STAMP)
 	scripts/busy-test
+
+# The package on the oldest HTTP stack it allows (.ci/oldest reads the bounds from pyproject.toml)
+# and with neither httpx2 nor orjson, which arrive only through other packages: their fallbacks
+# are tested paths. Other packages' own needs for httpx2/orjson (openai, langgraph's SDK) are
+# theirs, so the test files that import them (langchain.agents, langchain-tests' standard
+# suite, openai's client) are left to `make test`, as are the emulator, framework and docs tests.
+$(COMPAT_STAMP): pyproject.toml .ci/oldest
+	rm -rf $(COMPAT_VENV)
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_PY) -m pip install $(PIP_FLAGS) -e ".[test]"
+	$(COMPAT_PY) -m pip install $(PIP_FLAGS) --no-deps $$($(PYTHON) .ci/oldest)
+	$(COMPAT_PY) -m pip uninstall $(PIP_FLAGS) -y httpx2 httpcore2 orjson
+	touch $(COMPAT_STAMP)
+
+compat-test: $(COMPAT_STAMP)
+	MASHAGPT_TEST_STACK=oldest $(COMPAT_PY) -m pytest tests/unit_tests tests/reliability \
+	  tests/check tests/test_stack.py \
+	  --ignore=tests/unit_tests/test_agents.py --ignore=tests/unit_tests/test_binding.py \
+	  --ignore=tests/unit_tests/test_callbacks.py --ignore=tests/unit_tests/test_clients.py \
+	  --ignore=tests/unit_tests/test_response_format.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

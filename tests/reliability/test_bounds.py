@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import httpx2
+import httpx
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
@@ -294,9 +294,9 @@ async def test_a_users_own_client_is_closed_at_once_after_done(run: Runner, host
     """Its sockets do not end by a deadline, so nothing waits in the background for it."""
     server = hostile(ends_late(0.2), keep_alive=True)
     own = (
-        {"http_async_client": httpx2.AsyncClient()}
+        {"http_async_client": httpx.AsyncClient()}
         if run.is_async
-        else {"http_client": httpx2.Client()}
+        else {"http_client": httpx.Client()}
     )
     model = model_on(server, timeout=10, **own)
     try:
