@@ -21,6 +21,7 @@ import httpx2
 import pytest
 
 from langchain_mashagpt._http import borrowed
+from langchain_mashagpt._http.reading import read_now
 
 LIBRARIES = [
     pytest.param(httpx, httpcore, id="httpx"),
@@ -143,9 +144,10 @@ def test_a_client_without_transports_has_none() -> None:
     assert borrowed.transports(SimpleNamespace(_transport=direct)) == [direct]
 
 
-def test_a_mock_response_cannot_tell() -> None:
+def test_a_mock_response_cannot_tell_so_reading_on_would_wait() -> None:
     response = httpx.Response(200, content=b"hello")
     assert borrowed.buffered_body(response) is None
+    assert read_now(response) is False  # the safe answer: close rather than drain
 
 
 @pytest.mark.parametrize(
