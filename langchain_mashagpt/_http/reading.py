@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
+from langchain_mashagpt._http import borrowed
 from langchain_mashagpt._http.sockets import DEADLINE
 
 __all__ = ["araws", "encoding", "raws", "read_now"]
@@ -66,20 +67,17 @@ def read_now(response: Any) -> bool:
 
     After `[DONE]` the body normally ends at once; reading it to its end returns
     the connection to the pool. A proxy that keeps the body open must not hold
-    the finished answer: then the response is closed instead.
+    the finished answer: then the response is closed instead. What h11 holds
+    back is read through `_http.borrowed`; when that cannot tell, the answer is
+    "it would wait".
     """
     network = response.extensions.get("network_stream")
     if network is not None and network.get_extra_info("is_readable"):
         return True
-    stream = response.stream
-    for _ in range(6):  # httpx → httpcore → the HTTP/1.1 connection and its h11 parser
-        h11_state = getattr(stream, "_h11_state", None)
-        if h11_state is not None:
-            buffered = h11_state.trailing_data[0]
-            length = response.headers.get("content-length")
-            if length is not None and length.isdigit():
-                return bool(int(length) - response.num_bytes_downloaded <= len(buffered))
-            return buffered.startswith(b"0\r\n") or b"\n0\r\n" in buffered
-        stream = getattr(stream, "_stream", None) or getattr(stream, "_httpcore_stream", None)
-        stream = getattr(stream, "_connection", stream)
-    return False
+    buffered = borrowed.buffered_body(response)
+    if buffered is None:  # cannot tell: the safe answer
+        return False
+    length = response.headers.get("content-length")
+    if length is not None and length.isdigit():
+        return bool(int(length) - response.num_bytes_downloaded <= len(buffered))
+    return buffered.startswith(b"0\r\n") or b"\n0\r\n" in buffered

@@ -16,11 +16,12 @@ call with no deadline, the streams pass everything through unchanged.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
+
+from langchain_mashagpt._http import borrowed
 
 __all__ = ["DEADLINE", "bound_sockets", "within"]
 
@@ -199,16 +200,15 @@ def bound_sockets(client: Any) -> None:
     """Make the connections of `client` (an httpx/httpx2 client we built) end by the deadline.
 
     Every transport of the client is covered: the direct one and those mounted
-    for proxies. The network backend is a private attribute of httpcore's pools,
-    so a library that has moved it leaves the client as it is (the transport
-    still checks the deadline between reads); a test checks it is there.
+    for proxies. The network backend is a private attribute of httpcore's pools
+    (`_http.borrowed`), so a library that has moved it leaves the client as it is
+    (the transport still checks the deadline between reads); a test checks it is there.
     """
-    is_async = hasattr(client, "aclose")
-    for transport in (client._transport, *client._mounts.values()):
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
+    wrapper = _AsyncBackend if hasattr(client, "aclose") else _Backend
+    for transport in borrowed.transports(client):
+        backend = borrowed.network_backend(transport)
         if backend is None or isinstance(backend, _Backend):
             continue
-        errors = sys.modules[type(pool).__module__.partition(".")[0]]
-        wrapper = _AsyncBackend if is_async else _Backend
-        pool._network_backend = wrapper(backend, errors)  # type: ignore[union-attr]
+        errors = borrowed.timeout_errors(transport)
+        if errors is not None:
+            borrowed.set_network_backend(transport, wrapper(backend, errors))

@@ -14,11 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
-
+from langchain_mashagpt._http.tap import Client, Exchange, Tap
 from langchain_mashagpt.chat_models import ChatMashaGPT
 from langchain_mashagpt.check._shapes import Difference, decode_stream, error_message, loads, shape
-from langchain_mashagpt.check._tap import Exchange, Tap
 from langchain_mashagpt.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -65,7 +63,7 @@ class Context:
     base_url: str
     api_key: str
     tap: Tap
-    http: httpx.Client
+    http: Client
     timeout: float = 60.0
     reasoning_model: str = REASONING_MODEL
 

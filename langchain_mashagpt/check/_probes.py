@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-import httpx
-
+from langchain_mashagpt._http.tap import Response, TransportError
 from langchain_mashagpt.check._context import (
     MAX_TOKENS,
     REASONING_MODEL,
@@ -64,14 +63,14 @@ class Finding(NamedTuple):
     detail: str
 
 
-def _send(ctx: Context, body: dict[str, Any]) -> httpx.Response:
+def _send(ctx: Context, body: dict[str, Any]) -> Response:
     """POST `body` (with the run's model unless it names one) over the tapped client."""
     url = ctx.base_url.rstrip("/") + "/chat/completions"
     headers = {"Authorization": f"Bearer {ctx.api_key}", "Content-Type": "application/json"}
     payload = {"model": ctx.model, "max_tokens": MAX_TOKENS, **body}
     try:
         response = ctx.http.post(url, json=payload, headers=headers)
-    except httpx.TransportError as exc:
+    except TransportError as exc:
         raise Unavailable(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code == 401:
         raise Stopped(f"MashaGPT refused the API key: HTTP 401 {response.text[:160]}")
@@ -82,7 +81,7 @@ def _send(ctx: Context, body: dict[str, Any]) -> httpx.Response:
     return response
 
 
-def _error_shape(response: httpx.Response) -> str:
+def _error_shape(response: Response) -> str:
     """`HTTP 400, error {type, param, code}: message` — what a refusal looks like."""
     try:
         body = loads(response.content)
@@ -99,7 +98,7 @@ def _error_shape(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}, {where}" + (f": {message[:160]}" if message else "")
 
 
-def _message(response: httpx.Response) -> dict[str, Any]:
+def _message(response: Response) -> dict[str, Any]:
     try:
         body = loads(response.content)
         message = body["choices"][0]["message"]
@@ -108,7 +107,7 @@ def _message(response: httpx.Response) -> dict[str, Any]:
     return message if isinstance(message, dict) else {}
 
 
-def _found(response: httpx.Response, what: str) -> Finding:
+def _found(response: Response, what: str) -> Finding:
     """Accepted, `what` describing the answer; or refused, with the error's shape."""
     if response.status_code < 300:
         return Finding("accepted", what)

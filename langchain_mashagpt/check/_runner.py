@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+from langchain_mashagpt._http.tap import Tap, client
 from langchain_mashagpt.check._context import (
     REASONING_MODEL,
     Context,
@@ -26,7 +27,6 @@ from langchain_mashagpt.check._record import Cassettes
 from langchain_mashagpt.check._report import Outcome, Status, line, redact
 from langchain_mashagpt.check._shapes import Difference
 from langchain_mashagpt.check._steps import BAD_KEY, Step
-from langchain_mashagpt.check._tap import Tap, client
 
 __all__ = ["run_check"]
 

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable
 
 from langchain_mashagpt._functions.batch import BATCH_NAME
 from langchain_mashagpt._http.failures import status_error
+from langchain_mashagpt._http.tap import Exchange, TransportError
 from langchain_mashagpt.check import _probes
 from langchain_mashagpt.check._context import Context, Stopped, Unavailable
 from langchain_mashagpt.check._shapes import (
@@ -33,7 +33,6 @@ from langchain_mashagpt.check._shapes import (
     stream_differences,
     usage_differences,
 )
-from langchain_mashagpt.check._tap import Exchange
 from langchain_mashagpt.errors import AuthenticationError, BadRequestError, MashaGPTError
 
 __all__ = ["BAD_KEY", "PROBES", "STEPS", "Step", "steps"]
@@ -289,7 +288,7 @@ def bad_request(ctx: Context) -> list[Difference]:
     headers = {"Authorization": f"Bearer {ctx.api_key}", "Content-Type": "application/json"}
     try:
         response = ctx.http.post(url, json={"model": ctx.model}, headers=headers)
-    except httpx.TransportError as exc:
+    except TransportError as exc:
         raise Unavailable(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code == 401:
         raise Stopped(f"MashaGPT refused the API key: HTTP 401 {response.text[:160]}")

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from langchain_mashagpt._http.tap import Exchange
 from langchain_mashagpt.check import STEPS, run_check, steps
 from langchain_mashagpt.check._steps import BAD_KEY, _resent
-from langchain_mashagpt.check._tap import Exchange
 from langchain_mashagpt.testing import Deviations, MashaGPTEmulator, Reply
 from tests.check.conftest import KEY_LIKE_SECRET, Runner
 

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from langchain_mashagpt._http.tap import Tap
 from langchain_mashagpt.check import PROBES, main, run_check, steps
 from langchain_mashagpt.check._context import REASONING_MODEL, Context, Stopped
 from langchain_mashagpt.check._probes import Finding, image, reasoning, response_format, tools
-from langchain_mashagpt.check._tap import Tap
 from langchain_mashagpt.testing import MashaGPTEmulator
 from tests.check.conftest import KEY_LIKE_SECRET, Runner
 

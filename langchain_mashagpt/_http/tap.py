@@ -1,18 +1,29 @@
-"""A tap on the wire: an httpx transport that keeps every exchange's raw bytes.
+"""A tap on the wire for `mashagpt-check`: an httpx transport that keeps every exchange's raw bytes.
 
 `ChatMashaGPT` is given an `httpx.Client` built on a `Tap`, so the check sees
 both what the package made of an answer and the bytes it was made of. The
 bytes are copied as the package reads them; nothing is read ahead or twice.
+The check's own requests go over the same client: `Client`, `Response` and
+`TransportError` name what it holds, gets back and catches, so that `check/`
+needs no HTTP library of its own (only `_http/` imports one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import httpx
 
-__all__ = ["Exchange", "Tap", "client"]
+__all__ = ["Client", "Exchange", "Response", "Tap", "TransportError", "client"]
+
+Client: TypeAlias = httpx.Client
+"""The tapped client (`client` builds it)."""
+Response: TypeAlias = httpx.Response
+"""What the tapped client answers a request with."""
+TransportError = httpx.TransportError
+"""What the tapped client raises when no answer came (connection, timeout, protocol)."""
 
 
 @dataclass
