@@ -6,14 +6,17 @@ What a misbehaving server does to a real call is tested in
 
 from __future__ import annotations
 
+import importlib
 import time
 from typing import Any
 
-import httpcore2
 import pytest
 
 from langchain_mashagpt._http import pool as _pool
 from langchain_mashagpt._http.sockets import DEADLINE, _cut, bound_sockets, within
+
+core = importlib.import_module("httpcore2" if _pool.httpx.__name__ == "httpx2" else "httpcore")
+"""The core of the library the pooled clients use (httpx2's, or httpx's in `make compat-test`)."""
 
 
 def backends(client: Any) -> list[Any]:
@@ -23,28 +26,28 @@ def backends(client: Any) -> list[Any]:
 
 def test_outside_a_call_timeouts_pass_through() -> None:
     assert DEADLINE.get() is None
-    assert _cut(5.0, httpcore2.ReadTimeout) == 5.0
-    assert _cut(None, httpcore2.ReadTimeout) is None
+    assert _cut(5.0, core.ReadTimeout) == 5.0
+    assert _cut(None, core.ReadTimeout) is None
 
 
 def test_within_a_call_a_timeout_is_cut_to_what_is_left() -> None:
     with within(time.monotonic() + 30.0):
-        cut = _cut(60.0, httpcore2.ReadTimeout)
+        cut = _cut(60.0, core.ReadTimeout)
         assert cut is not None
         assert 20.0 < cut <= 30.0  # what is left (10 s of slack for a busy machine), not 60 s
-        no_timeout = _cut(None, httpcore2.ReadTimeout)
+        no_timeout = _cut(None, core.ReadTimeout)
         assert no_timeout is not None
         assert 20.0 < no_timeout <= 30.0
-        assert _cut(0.5, httpcore2.ReadTimeout) == 0.5  # a shorter timeout stays
+        assert _cut(0.5, core.ReadTimeout) == 0.5  # a shorter timeout stays
     assert DEADLINE.get() is None  # reset on the way out
 
 
 def test_a_call_with_no_deadline_cuts_nothing() -> None:
     with within(None):
-        assert _cut(60.0, httpcore2.ReadTimeout) == 60.0
+        assert _cut(60.0, core.ReadTimeout) == 60.0
 
 
-@pytest.mark.parametrize("error", [httpcore2.ReadTimeout, httpcore2.ConnectTimeout])
+@pytest.mark.parametrize("error", [core.ReadTimeout, core.ConnectTimeout])
 def test_a_passed_deadline_times_out_before_waiting(error: type[Exception]) -> None:
     with within(time.monotonic() - 0.001), pytest.raises(error, match="deadline has passed"):
         _cut(60.0, error)
