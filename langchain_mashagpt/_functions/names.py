@@ -13,10 +13,13 @@ every name that is not valid as both goes on the wire as `wire_name(name)`:
   way in `functions`, in the history's calls and in results, on every request)
   and, through the digest, distinct for distinct names; never longer than 64.
 
-`CallPlan.user_names` maps the wire names of a request back, so answers carry
-only the user's names. An author name (`name` on a user, system or assistant
-message) the API refuses is sanitised the same readable way, without a digest,
-or left out when nothing readable is left.
+`WireNames` gives one request's functions their wire names (refusing two names
+that would share one) before anything is built from them, and its `renamed`
+map becomes `CallPlan.user_names`, so answers carry only the user's names.
+
+An author name (`name` on a user, system or assistant message) the API refuses
+is sanitised the same readable way, without a digest, or left out when nothing
+readable is left.
 """
 
 from __future__ import annotations
