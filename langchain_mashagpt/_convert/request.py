@@ -20,12 +20,10 @@ from langchain_core.messages import (
 )
 
 from langchain_mashagpt._encodable import Messages, plain_number
-from langchain_mashagpt._functions.binding import apply_openai_tools
-from langchain_mashagpt._functions.names import author_name, rename_functions, wire_name
+from langchain_mashagpt._functions.build import build_functions
+from langchain_mashagpt._functions.names import author_name, wire_name
 from langchain_mashagpt._functions.plan import CallPlan
-from langchain_mashagpt._functions.response_format import apply_response_format
 from langchain_mashagpt._functions.results import tool_result_text
-from langchain_mashagpt._functions.schemas import clean_descriptions
 from langchain_mashagpt._json import dumps
 from langchain_mashagpt._wire import FunctionCall, Message
 
@@ -114,10 +112,7 @@ def build_payload(
     if payload.get("stop") == []:
         del payload["stop"]
     check_params(payload)
-    clean_descriptions(payload)
-    apply_openai_tools(payload)
-    text_function = apply_response_format(payload)
-    user_names = rename_functions(payload)
+    plan = build_functions(payload)
     if stream and payload.get("n", 1) > 1:
         raise ValueError(
             "n > 1 cannot be streamed: a stream carries one answer. Use invoke or "
@@ -128,8 +123,7 @@ def build_payload(
         payload["stream"] = True
         if stream_usage:
             payload["stream_options"] = {"include_usage": True}
-    text_wire_name = wire_name(text_function) if text_function is not None else None
-    return Request(payload, CallPlan.of(payload, user_names, text_wire_name))
+    return Request(payload, plan)
 
 
 def messages_to_wire(messages: Sequence[BaseMessage]) -> list[Message]:

@@ -107,7 +107,11 @@ def batch_function(
 
 
 def batch_tools(payload: Mapping[str, Any]) -> frozenset[str]:
-    """The tools a request's batch function can call (empty when it has none)."""
+    """The tools the batch function of a body as sent can call (empty when it has none).
+
+    Read back by name, for `CallPlan.of`; a request's own plan has them from
+    `_functions.build`.
+    """
     for function in payload.get("functions") or ():
         if function.get("name") == BATCH_NAME:
             try:
@@ -123,8 +127,9 @@ def rename_recipients(
 ) -> dict[str, Any]:
     """The batch function's `parameters` with every tool name passed through `rename`.
 
-    The `recipient_name` enum and each `anyOf` branch's `const` name the tools,
-    so they take the tools' wire names too (see `_functions.names`).
+    The `recipient_name` enum and each `anyOf` branch's `const` name the tools.
+    A request never needs this: `_functions.build` renames the tools before it
+    builds the batch function from them; this is for one already built.
     """
     try:
         uses = parameters["properties"]["tool_uses"]

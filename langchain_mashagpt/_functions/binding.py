@@ -12,14 +12,14 @@ langgraph-supervisor's `create_supervisor` look for `tools` in a pre-bound
 model's binding to decide whether to bind the tools again (which would drop the
 binding's `tool_choice` and `parallel_tool_calls`).
 
-The API has no `tools`. `apply_openai_tools`, called by `build_payload` for
-every request, turns them into `functions` and `function_call`: the forced
-function, the `select_tool` dispatcher or the batch function, as `_functions.schemas`
-describes. This is the only place where that happens, whether the tools came
-from `bind_tools`, from `bind(tools=…)` (as `create_openai_tools_agent` binds
-them) or per call; `functions` bound as they go on the wire (`bind(functions=…)`,
-functions-era code) pass through it too. `_functions.names.rename_functions` then gives
-every function its wire-safe name.
+The API has no `tools`. `_functions.build.build_functions`, called by
+`build_payload` for every request, gives them their wire names and turns them
+into `functions` and `function_call`: the forced function, the `select_tool`
+dispatcher or the batch function, as `_functions.schemas` describes. This is
+the only place where that happens, whether the tools came from `bind_tools`,
+from `bind(tools=…)` (as `create_openai_tools_agent` binds them) or per call;
+`functions` bound as they go on the wire (`bind(functions=…)`, functions-era
+code) pass through it too.
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_mashagpt._functions.batch import BATCH_NAME
-from langchain_mashagpt._functions.schemas import DISPATCHER_NAME, function_call_for, functions_for
+from langchain_mashagpt._functions.schemas import function_call_for, functions_for
 
-__all__ = ["apply_openai_tools", "tool_binding"]
+__all__ = ["tool_binding"]
 
 
 def tool_binding(
@@ -73,31 +72,3 @@ def _canonical_choice(tool_choice: Any) -> Any:
     if isinstance(tool_choice, str) and tool_choice not in ("auto", "none"):
         return {"type": "function", "function": {"name": tool_choice}}
     return tool_choice
-
-
-def apply_openai_tools(payload: dict[str, Any]) -> None:
-    """Translate a request's `tools`, `tool_choice` and `parallel_tool_calls`, in place.
-
-    They become `functions` and `function_call` as the module docstring says,
-    added to any `functions` already there; `parallel_tool_calls=True` adds
-    the batch function (to plain bound `functions` too), `False`/`None` change
-    nothing.
-
-    Raises:
-        ValueError: As `functions_for` and `function_call_for`.
-    """
-    parallel = bool(payload.pop("parallel_tool_calls", None))
-    bound = payload.get("functions") or ()
-    wrapped = any(f.get("name") in (DISPATCHER_NAME, BATCH_NAME) for f in bound)
-    if "tools" not in payload and "tool_choice" not in payload and (wrapped or not parallel):
-        return
-    functions = [*(payload.pop("functions", None) or ()), *functions_for(payload.pop("tools", ()))]
-    choice = payload.pop("tool_choice", None)
-    if choice is None and "function_call" in payload:
-        choice = payload.pop("function_call")
-        if isinstance(choice, dict):
-            choice = choice.get("name")
-    functions, function_call = function_call_for(choice, functions, parallel=parallel)
-    if functions:
-        payload["functions"] = functions
-        payload["function_call"] = function_call

@@ -13,10 +13,13 @@ every name that is not valid as both goes on the wire as `wire_name(name)`:
   way in `functions`, in the history's calls and in results, on every request)
   and, through the digest, distinct for distinct names; never longer than 64.
 
-`CallPlan.user_names` maps the wire names of a request back, so answers carry
-only the user's names. An author name (`name` on a user, system or assistant
-message) the API refuses is sanitised the same readable way, without a digest,
-or left out when nothing readable is left.
+`WireNames` gives one request's functions their wire names (refusing two names
+that would share one) before anything is built from them, and its `renamed`
+map becomes `CallPlan.user_names`, so answers carry only the user's names.
+
+An author name (`name` on a user, system or assistant message) the API refuses
+is sanitised the same readable way, without a digest, or left out when nothing
+readable is left.
 """
 
 from __future__ import annotations
@@ -24,12 +27,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Any
+from collections.abc import Mapping
 
-from langchain_mashagpt._functions.batch import BATCH_NAME, batch_tools, rename_recipients
-from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
+from langchain_mashagpt._wire import FunctionDefinition
 
-__all__ = ["author_name", "is_wire_safe", "rename_functions", "wire_name"]
+__all__ = ["WireNames", "author_name", "is_wire_safe", "wire_name"]
 
 _WIRE_SAFE = re.compile(r"[A-Za-z0-9_]{1,64}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -78,62 +80,40 @@ def author_name(name: str) -> str | None:
     return readable or None
 
 
-def rename_functions(payload: dict[str, Any]) -> dict[str, str]:
-    """Put the wire names into `payload`'s `functions` and `function_call`, in place.
+class WireNames:
+    """One request's user name → wire name map, each wire name checked against the others.
 
-    The dispatcher's properties (one per tool) and the batch function's
-    `recipient_name`s are renamed too. Returns the wire
-    name → user name map of every renamed function, for `CallPlan.user_names`.
-
-    Raises:
-        ValueError: Two different names would share one wire name.
+    The builder (`_functions.build`) passes every function through `wire` before
+    it builds anything from them, so whatever it builds names the wire names.
     """
-    renamed: dict[str, str] = {}
 
-    def rename(name: str) -> str:
+    def __init__(self) -> None:
+        """An empty map."""
+        self._users: dict[str, str] = {}
+
+    def wire(self, name: str) -> str:
+        """The wire name of the user's `name`, remembered for the way back.
+
+        Raises:
+            ValueError: Another of the request's names already goes by that wire name.
+        """
         wire = wire_name(name)
-        if renamed.setdefault(wire, name) != name:
+        if self._users.setdefault(wire, name) != name:
             raise ValueError(
-                f"The tool names {renamed[wire]!r} and {name!r} both go on the wire as "
+                f"The tool names {self._users[wire]!r} and {name!r} both go on the wire as "
                 f"{wire!r}: rename one of them."
             )
         return wire
 
-    functions = []
-    for function in payload.get("functions") or ():
-        function = {**function, "name": rename(function.get("name") or "")}
-        properties = (function.get("parameters") or {}).get("properties")
-        if function["name"] == DISPATCHER_NAME and isinstance(properties, dict):
-            function["description"] = _listing(function.get("description"), properties, rename)
-            function["parameters"] = {
-                **function["parameters"],
-                "properties": {rename(k): v for k, v in properties.items()},
-            }
-        if function["name"] == BATCH_NAME and isinstance(function.get("parameters"), dict):
-            tools = batch_tools({"functions": [function]})
-            function["description"] = _listing(function.get("description"), tools, rename)
-            function["parameters"] = rename_recipients(function["parameters"], rename)
-        functions.append(function)
-    if functions:
-        payload["functions"] = functions
-    forced = payload.get("function_call")
-    if isinstance(forced, dict) and isinstance(forced.get("name"), str):
-        payload["function_call"] = {**forced, "name": wire_name(forced["name"])}
-    return {wire: name for wire, name in renamed.items() if wire != name}
+    def wire_function(self, function: FunctionDefinition) -> FunctionDefinition:
+        """A copy of `function` under its wire name (`function` itself is not changed)."""
+        return {**function, "name": self.wire(function.get("name") or "")}
 
+    @property
+    def users(self) -> Mapping[str, str]:
+        """Wire name → the user's name, of every name seen (unchanged ones too)."""
+        return self._users
 
-def _listing(description: Any, tools: Any, rename: Any) -> Any:
-    """A wrapper function's description with its `- tool: …` lines naming wire names.
-
-    The dispatcher and the batch function list their tools one per line; the
-    model must copy the name it finds there, so it has to be the one on the wire.
-    Only lines naming one of `tools` change, never the tools' own descriptions.
-    """
-    if not isinstance(description, str):
-        return description
-    lines = description.split("\n")
-    for k, line in enumerate(lines):
-        name, sep, rest = line[2:].partition(": ")
-        if line.startswith("- ") and name in tools:
-            lines[k] = f"- {rename(name)}{sep}{rest}"
-    return "\n".join(lines)
+    def renamed(self) -> dict[str, str]:
+        """Wire name → the user's name, of the names that had to change: `CallPlan.user_names`."""
+        return {wire: name for wire, name in self._users.items() if wire != name}

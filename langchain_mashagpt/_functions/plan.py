@@ -1,10 +1,10 @@
 """Wire function call → what the user sees. Pure; no I/O.
 
 The API answers with at most one `function_call` `{name, arguments}`. What it
-means depends on what the request offered, so the request builder returns a
-`CallPlan` beside the payload, and `CallPlan.decode` turns one whole wire call
-into a list of outcomes, read the same way by `chat_result` (invoke) and by
-`StreamConverter` (stream):
+means depends on what the request offered, so the builder of the request's
+functions (`_functions.build`) returns a `CallPlan` beside them, and
+`CallPlan.decode` turns one whole wire call into a list of outcomes, read the
+same way by `chat_result` (invoke) and by `StreamConverter` (stream):
 
 - `ValidCall(name, args, arguments)`: a call of one of the user's tools;
 - `InvalidCall(name, args, error)`: a call that cannot be run (not JSON, not an
@@ -15,7 +15,8 @@ A call of an answer cut by `max_tokens` or the content filter (`CUT_REASONS`)
 is never valid, even when its arguments happen to parse (`""` reads as `{}`).
 
 Adding a wire function with a meaning of its own (the `select_tool` dispatcher and
-the `_functions.batch` batch function are two) takes a field filled in `CallPlan.of`, a
+the `_functions.batch` batch function are two) takes a field of `schemas.Offer`
+filled where it is built, a field here filled from it by `build_functions`, a
 branch in `CallPlan.decode`, and a name in `CallPlan.holds` if its calls must
 not stream live.
 """
@@ -116,7 +117,11 @@ class CallPlan:
         user_names: Mapping[str, str] | None = None,
         text_function: str | None = None,
     ) -> CallPlan:
-        """The plan of the request `payload` (its `functions` as sent)."""
+        """The plan read back from a body as sent (`payload`'s `functions`), such as a recorded one.
+
+        A request's own plan comes from `build_functions`, which knows what it
+        built; this reads the dispatcher and the batch function by their names.
+        """
         dispatcher: frozenset[str] = frozenset()
         for function in payload.get("functions") or ():
             if function.get("name") == DISPATCHER_NAME:

@@ -16,6 +16,7 @@ The API has no `response_format`; LangChain v1's `create_agent` binds one for
 
 A call of the schema function comes back as the message's text content (its
 JSON arguments), not as a tool call: `CallPlan.text_function` names it.
+`schema_function` makes the function; `_functions.build` places it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,17 @@ from typing import Any
 from langchain_mashagpt._functions.schemas import functions_for
 from langchain_mashagpt._wire import FunctionDefinition
 
-__all__ = ["apply_response_format"]
+__all__ = ["schema_function"]
 
 
-def _schema_function(response_format: Any) -> FunctionDefinition | None:
-    """The function for `response_format`, or `None` when nothing is to be sent."""
+def schema_function(response_format: Any) -> FunctionDefinition | None:
+    """The function for `response_format` (under the user's name), or `None` when nothing is sent.
+
+    `_functions.build` gives it its wire name and places it beside the tools.
+
+    Raises:
+        ValueError: A `response_format` of an unknown form.
+    """
     kind = response_format.get("type") if isinstance(response_format, dict) else None
     if kind in ("json_schema", "json_object", "text") or (kind is not None and kind != "object"):
         if kind in ("json_object", "text"):
@@ -49,33 +56,3 @@ def _schema_function(response_format: Any) -> FunctionDefinition | None:
             function["description"] = spec["description"]
         response_format = function
     return functions_for([response_format])[0]
-
-
-def apply_response_format(payload: dict[str, Any]) -> str | None:
-    """Replace `payload["response_format"]` with functions, in place.
-
-    Returns:
-        The user's name of the function whose call is the answer's text, or
-        `None` when no function was added.
-
-    Raises:
-        ValueError: A `response_format` of an unknown form, or whose name is
-            also a bound tool's.
-    """
-    if "response_format" not in payload:
-        return None
-    function = _schema_function(payload.pop("response_format"))
-    if function is None:
-        return None
-    functions = list(payload.get("functions") or ())
-    if any(f.get("name") == function["name"] for f in functions):
-        raise ValueError(
-            f"response_format {function['name']!r} has the name of a bound tool: "
-            "rename the schema or the tool."
-        )
-    if functions:
-        payload.setdefault("function_call", "auto")
-    else:
-        payload["function_call"] = {"name": function["name"]}
-    payload["functions"] = [*functions, function]
-    return function["name"]

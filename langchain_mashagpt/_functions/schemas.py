@@ -5,7 +5,7 @@ The API can force only one named function. When a caller requires *some* tool
 carries one dispatcher function instead, `DISPATCHER_NAME`, whose parameters have
 one optional property per tool (that tool's own schema and description) and
 `minProperties`/`maxProperties` 1. It is forced, so the model must call it, and
-the property it fills names the tool. `_calls.CallPlan.decode` turns that call
+the property it fills names the tool. `_functions.plan.CallPlan.decode` turns that call
 back into an ordinary call of the user's tool; a dispatcher call that does not
 name exactly one known tool with an object of arguments becomes an invalid tool
 call.
@@ -19,6 +19,9 @@ function of `_functions.batch` joins in, by `tool_choice`:
   schema, forced; it replaces the forced single tool and the `select_tool`
   dispatcher, since its `minItems` 1 already requires a call.
 
+`offer` makes that choice and says which wrapper it sent (`Offer`), so the
+request's `CallPlan` is taken from it, never read back from the functions.
+
 Every function's `description` goes out as `inspect.cleandoc` leaves it. One
 taken from a docstring otherwise depends on the Python version: 3.13 strips a
 docstring's indentation when compiling it, older versions keep it, and
@@ -30,17 +33,19 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from langchain_mashagpt._functions.batch import BATCH_NAME, batch_function
 from langchain_mashagpt._wire import FunctionDefinition
 
 __all__ = [
     "DISPATCHER_NAME",
+    "Offer",
     "clean_descriptions",
     "function_call_for",
     "functions_for",
+    "offer",
 ]
 
 DISPATCHER_NAME = "select_tool"
@@ -55,8 +60,8 @@ def functions_for(tools: Sequence[Any]) -> list[FunctionDefinition]:
     One tool given twice (say a pydantic model and its JSON schema, which
     differ only in `title`s) is sent once.
 
-    Names stay the user's own: `build_payload` maps those the API would refuse
-    to wire-safe ones (`_functions.names`).
+    Names stay the user's own: `_functions.build` gives them their wire names
+    (`_functions.names`) before it wraps them (`offer`).
 
     Raises:
         ValueError: A tool has no name, or two different tools share one.
@@ -135,53 +140,104 @@ def _untitled(schema: Any) -> Any:
     return schema
 
 
+class Offer(NamedTuple):
+    """What a request offers for its tools, and which wrapper carries them.
+
+    Attributes:
+        functions: The `functions` to send.
+        function_call: The `function_call` to send.
+        dispatcher: Names of the tools the `select_tool` dispatcher chooses
+            among; empty when it is not sent.
+        batch: Names of the tools the batch function can call; empty when it is
+            not sent.
+    """
+
+    functions: list[FunctionDefinition]
+    function_call: str | dict[str, str]
+    dispatcher: frozenset[str] = frozenset()
+    batch: frozenset[str] = frozenset()
+
+
 def function_call_for(
     tool_choice: Any, functions: list[FunctionDefinition], *, parallel: bool = False
 ) -> tuple[list[FunctionDefinition], str | dict[str, str]]:
     """The `functions` to send and the `function_call` for a LangChain `tool_choice`.
 
+    `offer`'s first two fields, for functions under the user's own names (as
+    `bind_tools` checks a binding).
+
+    Raises:
+        ValueError: As `offer`.
+    """
+    offered = offer(tool_choice, functions, parallel=parallel)
+    return offered.functions, offered.function_call
+
+
+def offer(
+    tool_choice: Any,
+    functions: list[FunctionDefinition],
+    *,
+    parallel: bool = False,
+    user_names: Mapping[str, str] | None = None,
+) -> Offer:
+    """What to send for a LangChain `tool_choice` over `functions`, as the module docstring says.
+
     With `parallel`, the batch function is offered as the module docstring's
-    table says.
+    table says. The dispatcher and the batch function are built from
+    `functions` as they are, so they name the tools by the names given.
+
+    Args:
+        tool_choice: As `ChatMashaGPT.bind_tools` takes it, naming a tool by the
+            user's name.
+        functions: The tools' definitions, under their wire names.
+        parallel: Whether to offer the batch function.
+        user_names: Wire name → the user's name, for `tool_choice` and the
+            errors; a name missing from it is the user's own.
 
     Raises:
         ValueError: `tool_choice` names no bound tool, or is of an unknown form;
             or, with `parallel`, a tool has the batch function's name.
     """
-    names = [f["name"] for f in functions]
+    wires = [f["name"] for f in functions]
+    names = [(user_names or {}).get(wire, wire) for wire in wires]
     if not functions and tool_choice not in (None, "auto", "none", False):
         raise ValueError(
             f"tool_choice {tool_choice!r} requires a tool call, but no tools are bound: "
             "pass the tools, or leave tool_choice out."
         )
-    if parallel and BATCH_NAME in names:
+    if parallel and BATCH_NAME in wires:
         raise ValueError(
             f"A tool is named {BATCH_NAME!r}, the name this package uses to make "
             "several tool calls at once (parallel_tool_calls=True): rename it."
         )
     if tool_choice is None or tool_choice == "auto" or tool_choice is False:
         if parallel and functions:  # no tools, nothing to batch
-            return [*functions, batch_function(functions, with_schemas=False)], "auto"
-        return functions, "auto"
+            batch = batch_function(functions, with_schemas=False)
+            return Offer([*functions, batch], "auto", batch=frozenset(wires))
+        return Offer(functions, "auto")
     if tool_choice == "none":
-        return functions, "none"
+        return Offer(functions, "none")
     if tool_choice is True or tool_choice in _REQUIRED:
         if parallel:
-            return [batch_function(functions, with_schemas=True)], {"name": BATCH_NAME}
+            batch = batch_function(functions, with_schemas=True)
+            return Offer([batch], {"name": BATCH_NAME}, batch=frozenset(wires))
         if len(functions) == 1:
-            return functions, {"name": names[0]}
-        if DISPATCHER_NAME in names:
+            return Offer(functions, {"name": wires[0]})
+        if DISPATCHER_NAME in wires:
             raise ValueError(
                 f"A tool is named {DISPATCHER_NAME!r}, the name this package uses to "
                 "require one of several tools: rename it."
             )
-        return [_dispatcher(functions)], {"name": DISPATCHER_NAME}
+        return Offer(
+            [_dispatcher(functions)], {"name": DISPATCHER_NAME}, dispatcher=frozenset(wires)
+        )
     if isinstance(tool_choice, dict):
         # OpenAI tool dict {"type": "function", "function": {"name": …}} or {"name": …}
         tool_choice = (tool_choice.get("function") or tool_choice).get("name")
     if isinstance(tool_choice, str):
         if tool_choice not in names:
             raise ValueError(f"tool_choice {tool_choice!r} names none of the bound tools {names}.")
-        return functions, {"name": tool_choice}
+        return Offer(functions, {"name": wires[names.index(tool_choice)]})
     raise ValueError(
         f"tool_choice {tool_choice!r} is not understood: use 'auto', 'none', 'any', "
         "'required', True, a tool's name, or {'type': 'function', 'function': "
