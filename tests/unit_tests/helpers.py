@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessageChunk
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._http.transport import httpx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "sk-unit-test-secret-0123456789"

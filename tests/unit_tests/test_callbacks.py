@@ -7,6 +7,7 @@ import json
 import pickle
 from typing import Any
 
+import httpx
 import pytest
 from langchain.agents import create_agent
 from langchain_core.caches import InMemoryCache
@@ -20,7 +21,6 @@ from langchain_core.tools import tool
 from pydantic import SecretStr
 
 from langchain_mashagpt import ChatMashaGPT, errors
-from langchain_mashagpt._http.transport import httpx
 from langchain_mashagpt.callbacks import (
     EnergyUsage,
     MashaGPTCallbackHandler,

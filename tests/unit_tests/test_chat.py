@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.load import dumpd, dumps
 from langchain_core.messages import (
@@ -16,7 +17,6 @@ from langchain_core.messages import (
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._http.transport import httpx
 from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
 
 
