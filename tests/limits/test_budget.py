@@ -231,6 +231,21 @@ async def test_redis_down_fails_closed_or_open(
     assert answer.content
 
 
+async def test_redis_out_of_reach_raises_an_unchained_error(
+    run: Runner, emu: MashaGPTEmulator, budgets: Budgets
+) -> None:
+    own = RedisServer().start()
+    budget = budgets(own.url)
+    await run.invoke(model_for(emu, energy_budget=budget), "Hello")
+    own.stop()
+    with pytest.raises(BudgetStoreUnavailableError) as called:
+        await run.invoke(model_for(emu, energy_budget=budget), "Hello")
+    with pytest.raises(BudgetStoreUnavailableError) as reset:
+        budget.reset()
+    for error in (called.value, reset.value):  # the Redis error (and its URL) is not kept
+        assert (error.__cause__, error.__context__) == (None, None)
+
+
 async def test_the_key_never_reaches_redis(
     run: Runner, emu: MashaGPTEmulator, budgets: Budgets, redis_server: RedisServer
 ) -> None:
