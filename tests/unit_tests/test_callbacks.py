@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import json
 import pickle
 from typing import Any
@@ -450,3 +452,19 @@ async def test_calls_in_flight_when_the_budget_runs_out_complete_and_count() -> 
 def test_a_negative_budget_is_refused(limits: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="must be 0 or more"), get_mashagpt_callback(**limits):
         pass
+
+
+async def test_every_field_of_energy_usage_is_a_total_of_the_handler(
+    run: Runner, server: MockServer
+) -> None:
+    server.json(completion())
+    with get_mashagpt_callback() as cb:
+        assert all(getattr(cb, f.name) == 0 for f in dataclasses.fields(EnergyUsage))
+        await run.invoke(server.model(), "hi")
+    assert {f.name: getattr(cb, f.name) for f in dataclasses.fields(EnergyUsage)} == (
+        dataclasses.asdict(CALL)
+    )
+    assert copy.copy(cb).usage == cb.usage == CALL  # copy asks for __setstate__ first
+    assert pickle.loads(pickle.dumps(cb.usage)) == CALL
+    with pytest.raises(AttributeError, match="no attribute 'total_energies'"):
+        _ = cb.total_energies
