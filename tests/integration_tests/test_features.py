@@ -19,17 +19,12 @@ from pydantic import BaseModel, Field
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt._convert.usage import ENERGY_KEYS
 from langchain_mashagpt.errors import AuthenticationError
-from tests.unit_tests.helpers import Runner, merge
+from tests.helpers import Runner, merge
 
 if TYPE_CHECKING:
     from vcr.cassette import Cassette
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    return Runner(is_async=request.param == "async")
 
 
 @tool

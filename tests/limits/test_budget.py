@@ -21,9 +21,9 @@ from langchain_mashagpt.limits import (
 )
 from langchain_mashagpt.limits._estimate import DEFAULT_RATES
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
+from tests.helpers import Runner, merge
 from tests.limits.helpers import MAX_TOKENS, energy_of, model_for
 from tests.limits.redis_server import RedisServer
-from tests.unit_tests.helpers import Runner, merge
 
 Budgets = Callable[..., RedisEnergyBudget]
 

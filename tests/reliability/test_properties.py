@@ -24,7 +24,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_mashagpt._convert.request import messages_to_wire
 from langchain_mashagpt._http.sse import ChunkParser, ServerSentEvent, SSEDecoder
 from langchain_mashagpt.errors import MashaGPTError
-from tests.unit_tests.helpers import MockServer, completion
+from tests.helpers import MockServer, completion
 
 PROPERTY = settings(
     max_examples=60,

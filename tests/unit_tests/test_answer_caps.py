@@ -9,7 +9,7 @@ import pytest
 
 from langchain_mashagpt import errors
 from langchain_mashagpt._http.transport import ERROR_BODY_BYTES
-from tests.unit_tests.helpers import MockServer, Runner, completion
+from tests.helpers import MockServer, Runner, completion
 
 BIG = "я" * 35_000  # 70 000 bytes of UTF-8
 

@@ -28,7 +28,8 @@ from langchain_mashagpt.callbacks import (
     MashaGPTCallbackHandler,
     get_mashagpt_callback,
 )
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, sse_fixture
+from tests.helpers import API_KEY, MockServer, Runner, completion
+from tests.unit_tests.helpers import sse_fixture
 
 # completion()'s default usage, and the usage of fixtures/text.sse
 CALL = EnergyUsage(10, 5, 15, 20, 30, 50, 1)

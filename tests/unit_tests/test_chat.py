@@ -17,7 +17,7 @@ from langchain_core.messages import (
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_mashagpt import ChatMashaGPT
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
+from tests.helpers import API_KEY, MockServer, Runner, completion
 
 
 async def test_messages_go_out_with_the_apis_roles(run: Runner, server: MockServer) -> None:

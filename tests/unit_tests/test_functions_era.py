@@ -26,14 +26,8 @@ from langchain_core.utils.function_calling import convert_to_openai_function
 from pydantic import BaseModel, Field
 
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from tests.unit_tests.helpers import (
-    MockServer,
-    Runner,
-    answer,
-    completion,
-    merge,
-    sse_call,
-)
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import answer, sse_call
 
 
 @tool

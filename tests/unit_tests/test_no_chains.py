@@ -18,7 +18,7 @@ import pytest
 
 import langchain_mashagpt
 from langchain_mashagpt import MashaGPTError, get_mashagpt_callback
-from tests.unit_tests.helpers import MockServer, Reply, Runner, completion
+from tests.helpers import MockServer, Reply, Runner, completion
 
 _SSE = {"content-type": "text/event-stream"}
 

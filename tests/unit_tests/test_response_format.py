@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from tests.unit_tests.helpers import MockServer, Runner, answer, completion, merge, sse_call
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import answer, sse_call
 
 SCHEMA = {
     "type": "object",

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from langchain_core.messages import AIMessage
 
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, merge
+from tests.helpers import API_KEY, MockServer, Runner, completion, merge
 
 SSE = (
     'data: {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": "Hi"}}]}\n\n'

@@ -12,7 +12,7 @@ from langchain_core.runnables import ConfigurableField
 from pydantic import SecretStr, ValidationError
 
 from langchain_mashagpt import ChatMashaGPT, DeadlineExceededError, __version__
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
+from tests.helpers import API_KEY, MockServer, Runner, completion
 
 
 def test_unknown_keyword_warns_and_goes_to_model_kwargs() -> None:

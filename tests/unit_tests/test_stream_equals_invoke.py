@@ -23,7 +23,8 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_mashagpt._convert.answers import StreamConverter, chat_result
 from langchain_mashagpt._functions.plan import CallPlan
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from tests.unit_tests.helpers import MockServer, answer, merge
+from tests.helpers import MockServer, merge
+from tests.unit_tests.helpers import answer
 
 FINISHES = ["function_call", "stop", "length", "content_filter", None]
 
