@@ -1,57 +1,29 @@
-"""LangChain integration for MashaGPT: `ChatMashaGPT`, its errors, and energy tracking."""
+"""LangChain integration for MashaGPT: `ChatMashaGPT`, its errors, and energy tracking.
 
+Every error class is in `langchain_mashagpt.errors`; the others are still found here.
+"""
+
+from typing import Any
+
+from langchain_mashagpt import errors
 from langchain_mashagpt._version import __version__
-from langchain_mashagpt.callbacks import (
-    EnergyUsage,
-    MashaGPTCallbackHandler,
-    get_mashagpt_callback,
-)
+from langchain_mashagpt.callbacks import EnergyUsage, MashaGPTCallbackHandler, get_mashagpt_callback
 from langchain_mashagpt.chat_models import ChatMashaGPT
-from langchain_mashagpt.errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    BudgetExceededError,
-    ContextOverflowError,
-    DeadlineExceededError,
-    IncompleteStreamError,
-    InsufficientBalanceError,
-    InternalServerError,
-    MashaGPTError,
-    MissingDependencyError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestEncodingError,
-)
+from langchain_mashagpt.errors import BudgetExceededError, MashaGPTError
 
 __all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
     "BudgetExceededError",
     "ChatMashaGPT",
-    "ContextOverflowError",
-    "DeadlineExceededError",
     "EnergyUsage",
-    "IncompleteStreamError",
-    "InsufficientBalanceError",
-    "InternalServerError",
     "MashaGPTCallbackHandler",
     "MashaGPTError",
-    "MissingDependencyError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RequestEncodingError",
     "__version__",
     "get_mashagpt_callback",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """An error class of `errors` (`from langchain_mashagpt import RateLimitError` still works)."""
+    if name in errors.__all__:
+        return getattr(errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,10 @@ from langchain_core.language_models import LangSmithParams
 
 from langchain_mashagpt._convert.answers import PROVIDER
 
-__all__ = ["call_params", "default_params", "ls_params"]
+__all__ = ["LLM_TYPE", "call_params", "default_params", "ls_params"]
+
+LLM_TYPE = "mashagpt-chat"
+"""`ChatMashaGPT._llm_type`: what LangChain's invocation parameters call it (`_type`)."""
 
 _REQUEST_FIELDS = (
     "temperature",

@@ -37,13 +37,13 @@ from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
 from langchain_mashagpt._convert.answers import PROVIDER
+from langchain_mashagpt._convert.usage import ENERGY_KEYS
+from langchain_mashagpt._params import LLM_TYPE
 from langchain_mashagpt.errors import BudgetExceededError
 from langchain_mashagpt.limits import RedisEnergyBudget
 from langchain_mashagpt.limits._metered import budget_scope
 
 __all__ = ["EnergyUsage", "MashaGPTCallbackHandler", "get_mashagpt_callback"]
-
-_ENERGY_KEYS = ("prompt_energy", "completion_energy", "total_energy")
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,10 @@ class EnergyUsage:
         )
 
 
+_COUNTERS = frozenset(f.name for f in fields(EnergyUsage))
+"""The totals a handler keeps: the fields of `EnergyUsage`."""
+
+
 def _billed(billed: int, unreported: int) -> str:
     return f"; billed {billed}: the parts add up to more than the total" if unreported else ""
 
@@ -116,7 +120,7 @@ def _usage_of(message: BaseMessage) -> tuple[str, EnergyUsage] | None:
     raw: Mapping[str, Any] = meta.get("token_usage") or {}
     if not isinstance(raw, Mapping):
         raw = {}
-    if meta.get("model_provider") != PROVIDER and not any(k in raw for k in _ENERGY_KEYS):
+    if meta.get("model_provider") != PROVIDER and not any(k in raw for k in ENERGY_KEYS):
         return None
     tokens: Mapping[str, Any] = message.usage_metadata or {}
     if tokens.get("total_cost") == 0:
@@ -144,32 +148,16 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
     """Totals the tokens and energy of `ChatMashaGPT` calls, and enforces a budget.
 
     Usually made by `get_mashagpt_callback()`; it can also be passed by hand,
-    `model.invoke(..., config={"callbacks": [handler]})`. Thread-safe: one lock
-    guards the totals; `usage` and `by_model` read them as consistent snapshots.
+    `model.invoke(..., config={"callbacks": [handler]})`. Each field of
+    `EnergyUsage` is also a total of the handler (`handler.total_energy`,
+    `handler.prompt_tokens`, `handler.successful_requests`, ...). Thread-safe: one
+    lock guards the totals; `usage` and `by_model` read them as consistent snapshots.
     """
 
     raise_error: bool = True
     """Let `BudgetExceededError` out of `on_chat_model_start`, so the call stops."""
     run_inline: bool = True
     """Count in the caller's thread or event loop: no executor hop."""
-    prompt_tokens: int = 0
-    """Tokens of the inputs."""
-    completion_tokens: int = 0
-    """Tokens of the outputs."""
-    total_tokens: int = 0
-    """Tokens in all."""
-    prompt_energy: int = 0
-    """Energy billed for the inputs."""
-    completion_energy: int = 0
-    """Energy billed for the outputs."""
-    total_energy: int = 0
-    """Energy in all, as the server reported it."""
-    successful_requests: int = 0
-    """MashaGPT requests that completed."""
-    unreported_energy: int = 0
-    """Energy beyond the server's totals (see `EnergyUsage.unreported_energy`)."""
-    unreported_tokens: int = 0
-    """Tokens beyond the server's totals (see `EnergyUsage.unreported_tokens`)."""
 
     def __init__(self, *, max_energy: int | None = None, max_tokens: int | None = None) -> None:
         """Create a handler with an optional budget.
@@ -193,13 +181,24 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
         self.parent: MashaGPTCallbackHandler | None = None
         """The enclosing block's handler: everything counted here is counted there too."""
         self._lock = threading.Lock()  # guards the totals
+        self._usage = EnergyUsage()
         self._by_model: dict[str, EnergyUsage] = {}
+
+    def __getattr__(self, name: str) -> int:
+        """A total named after a field of `EnergyUsage`: `handler.total_energy`, and so on.
+
+        Raises:
+            AttributeError: `name` is not a field of `EnergyUsage`.
+        """
+        if name in _COUNTERS:
+            return int(getattr(self.usage, name))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def usage(self) -> EnergyUsage:
         """The totals, as one consistent snapshot."""
         with self._lock:
-            return EnergyUsage(*(getattr(self, f.name) for f in fields(EnergyUsage)))
+            return self._usage
 
     @property
     def by_model(self) -> dict[str, EnergyUsage]:
@@ -242,7 +241,7 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
         """Stop a MashaGPT call before its request is sent if the budget is spent."""
         provider = (kwargs.get("metadata") or {}).get("ls_provider")
         llm_type = (kwargs.get("invocation_params") or {}).get("_type")
-        if provider == PROVIDER or llm_type == "mashagpt-chat":
+        if provider == PROVIDER or llm_type == LLM_TYPE:
             self.check_budget()
 
     def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
@@ -272,8 +271,7 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
 
     def _add(self, model: str, usage: EnergyUsage) -> None:
         with self._lock:
-            for f in fields(usage):
-                setattr(self, f.name, getattr(self, f.name) + getattr(usage, f.name))
+            self._usage += usage
             self._by_model[model] = self._by_model.get(model, EnergyUsage()) + usage
         if self.parent is not None:
             self.parent._add(model, usage)

@@ -40,7 +40,7 @@ from langchain_mashagpt._http.transport import (
     aclosing_stream,
 )
 from langchain_mashagpt._http.urls import check_base_url
-from langchain_mashagpt._params import call_params, default_params, ls_params
+from langchain_mashagpt._params import LLM_TYPE, call_params, default_params, ls_params
 from langchain_mashagpt._profiles import carried_over, profile_for
 from langchain_mashagpt._tokens import counter_for
 from langchain_mashagpt._version import __version__
@@ -246,7 +246,7 @@ class ChatMashaGPT(_estimate.EnergyEstimates, BaseChatModel, hide_input_in_error
 
     @property
     def _llm_type(self) -> str:
-        return "mashagpt-chat"
+        return LLM_TYPE
 
     @property
     def lc_secrets(self) -> dict[str, str]:

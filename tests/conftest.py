@@ -1,4 +1,4 @@
-"""Loopback for the test folders that talk over real sockets.
+"""The `run` fixture (sync | async) of every folder, and loopback for those that talk over sockets.
 
 pytest-socket runs with `--disable-socket`. Tests under `emulator/`,
 `reliability/`, `check/` and `frameworks/` talk to the bundled emulator (or sockets
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from langchain_mashagpt.testing.pytest_plugin import uses_pytest_socket
-from tests.unit_tests.helpers import Runner
+from tests.helpers import Runner
 
 _LOOPBACK_DIRS = tuple(
     Path(__file__).parent / name for name in ("emulator", "reliability", "check", "frameworks")

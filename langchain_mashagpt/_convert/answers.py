@@ -92,7 +92,8 @@ def chat_result(completion: dict[str, Any] | Answered, plan: CallPlan) -> ChatRe
     try:
         return _chat_result(completion, plan, meta)
     except _MALFORMED as exc:
-        raise _malformed(exc, completion) from exc
+        error = _malformed(exc, completion)
+    raise error  # outside the handler: no chained exception (see `errors`)
 
 
 def sum_llm_outputs(outputs: list[dict[str, Any] | None], model_name: str) -> dict[str, Any]:
@@ -180,7 +181,8 @@ class StreamConverter:
         try:
             return self._convert(data)
         except _MALFORMED as exc:
-            raise _malformed(exc, data) from exc
+            error = _malformed(exc, data)
+        raise error  # outside the handler: no chained exception (see `errors`)
 
     def _convert(self, data: dict[str, Any]) -> ChatGenerationChunk | None:
         metadata: dict[str, Any] = {}

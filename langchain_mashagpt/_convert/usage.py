@@ -17,7 +17,10 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 
 from langchain_mashagpt.errors import APIResponseValidationError
 
-__all__ = ["MAX_COUNT", "checked_usage", "usage_metadata"]
+__all__ = ["ENERGY_KEYS", "MAX_COUNT", "checked_usage", "usage_metadata"]
+
+ENERGY_KEYS = ("prompt_energy", "completion_energy", "total_energy")
+"""MashaGPT's energy counts in a `usage` object, beside the token counts."""
 
 MAX_COUNT = 10**12
 """The largest count believed: more tokens than any request can hold."""

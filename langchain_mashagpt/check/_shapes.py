@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from langchain_mashagpt._convert.usage import ENERGY_KEYS
 from langchain_mashagpt._http.sse import SSEDecoder
 from langchain_mashagpt._json import is_blank, loads
 
 __all__ = [
-    "ENERGY_FIELDS",
     "FINISH_REASONS",
     "TOKEN_FIELDS",
     "Difference",
@@ -31,7 +31,6 @@ __all__ = [
 
 FINISH_REASONS = frozenset({"stop", "length", "content_filter", "function_call"})
 TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
-ENERGY_FIELDS = ("prompt_energy", "completion_energy", "total_energy")
 _DELTA_KEYS = frozenset({"role", "content", "function_call"})
 _DONE = "[DONE]"
 
@@ -76,12 +75,12 @@ def usage_differences(usage: Any, where: str = "usage") -> list[Difference]:
     """Usage must carry the three token counts and the three energy counts as integers."""
     if not isinstance(usage, dict):
         return [Difference(where, "an object with tokens and energy", shape(usage))]
-    if not any(name in usage for name in ENERGY_FIELDS):
-        found = [Difference(f"{where} energy", "/".join(ENERGY_FIELDS), "none")]
-        return found + usage_differences({**usage, **dict.fromkeys(ENERGY_FIELDS, 0)}, where)
+    if not any(name in usage for name in ENERGY_KEYS):
+        found = [Difference(f"{where} energy", "/".join(ENERGY_KEYS), "none")]
+        return found + usage_differences({**usage, **dict.fromkeys(ENERGY_KEYS, 0)}, where)
     return [
         Difference(f"{where}.{name}", "an integer", "absent" if name not in usage else shape(value))
-        for name in TOKEN_FIELDS + ENERGY_FIELDS
+        for name in TOKEN_FIELDS + ENERGY_KEYS
         if not _is_int(value := usage.get(name))
     ]
 

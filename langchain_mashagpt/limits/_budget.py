@@ -343,8 +343,10 @@ class RedisEnergyBudget:
         client = self._store.sync()
         try:
             client.delete(*self._keys(user)[:3])
+            return
         except self._store._errors as exc:
-            raise self._store.unavailable(exc) from None
+            error = self._store.unavailable(exc)
+        raise error  # outside the handler: no chained exception (see `errors`)
 
     def close(self) -> None:
         """Close the Redis client made from a URL."""

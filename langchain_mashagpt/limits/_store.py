@@ -108,7 +108,8 @@ class Store:
         try:
             return self._script(client, script)(keys=keys, args=args)
         except self._errors as exc:
-            raise self.unavailable(exc) from None
+            error = self.unavailable(exc)
+        raise error  # outside the handler: no chained exception (see `errors`)
 
     async def arun(self, script: str, keys: list[str], args: list[Any]) -> Any:
         """Async twin of `run`: on the loop's asyncio client, or the sync one in a thread."""
@@ -128,7 +129,8 @@ class Store:
                 return await asyncio.to_thread(self.run, script, keys, args)
             return await self._script(client, script)(keys=keys, args=args)
         except self._errors as exc:
-            raise self.unavailable(exc) from None
+            error = self.unavailable(exc)
+        raise error  # outside the handler: no chained exception (see `errors`)
 
     def _script(self, client: Any, script: str) -> Any:
         """The script object of `client` (its SHA computed once)."""

@@ -18,11 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_mashagpt._convert.usage import ENERGY_KEYS
 from langchain_mashagpt.testing._errors import ApiError
 
 __all__ = ["Deviations"]
-
-_ENERGY = ("prompt_energy", "completion_energy", "total_energy")
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,9 @@ class Deviations:
         if self.no_stream_energy:
             for chunk in chunks:
                 if chunk.get("usage"):
-                    chunk["usage"] = {k: v for k, v in chunk["usage"].items() if k not in _ENERGY}
+                    chunk["usage"] = {
+                        k: v for k, v in chunk["usage"].items() if k not in ENERGY_KEYS
+                    }
         if self.tool_calls_stream:
             for chunk in chunks:
                 for choice in chunk["choices"]:

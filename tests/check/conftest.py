@@ -1,4 +1,4 @@
-"""Fixtures of the conformance-check tests: emulators (strict or deviating) and a runner.
+"""Fixtures of the conformance-check tests: emulators (strict or deviating) and `check`.
 
 These tests talk to the bundled emulator on 127.0.0.1 only (see `tests/conftest.py`).
 """
@@ -18,7 +18,9 @@ KEY_LIKE_SECRET = "sk-live-4f9c2a7e1b3d5f6a8c0e2b4d6f8a1c3e"
 
 
 @dataclass
-class Run:
+class CheckRun:
+    """One run of the check: its outcomes and the lines it printed."""
+
     outcomes: list[Outcome]
     lines: list[str] = field(default_factory=list)
 
@@ -30,7 +32,8 @@ class Run:
         return "\n".join(self.lines)
 
 
-Runner = Callable[..., Run]
+Checker = Callable[..., CheckRun]
+"""The `check` fixture: runs the conformance check, returns what it found."""
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def emu() -> Iterator[MashaGPTEmulator]:
 
 
 @pytest.fixture
-def run(emu: MashaGPTEmulator) -> Runner:
+def check(emu: MashaGPTEmulator) -> Checker:
     """Run the check against `emu` (or `target=` another emulator), keeping its lines."""
 
     def runner(
@@ -49,7 +52,7 @@ def run(emu: MashaGPTEmulator) -> Runner:
         script: Sequence[Step] | None = None,
         api_key: str | None = None,
         models: Sequence[str] = ("gpt-4o-mini",),
-    ) -> Run:
+    ) -> CheckRun:
         server = target or emu
         lines: list[str] = []
         outcomes = run_check(
@@ -59,6 +62,6 @@ def run(emu: MashaGPTEmulator) -> Runner:
             steps=steps() if script is None else script,
             emit=lines.append,
         )
-        return Run(outcomes, lines)
+        return CheckRun(outcomes, lines)
 
     return runner

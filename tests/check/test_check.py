@@ -11,15 +11,15 @@ from langchain_mashagpt._http.tap import Exchange
 from langchain_mashagpt.check import STEPS, run_check, steps
 from langchain_mashagpt.check._steps import BAD_KEY, _resent
 from langchain_mashagpt.testing import Deviations, MashaGPTEmulator, Reply
-from tests.check.conftest import KEY_LIKE_SECRET, Runner
+from tests.check.conftest import KEY_LIKE_SECRET, Checker
 
 
 def _step(name: str) -> list:
     return [step for step in STEPS if step.name == name]
 
 
-def test_the_emulator_passes_every_step(run: Runner, emu: MashaGPTEmulator) -> None:
-    result = run()
+def test_the_emulator_passes_every_step(check: Checker, emu: MashaGPTEmulator) -> None:
+    result = check()
 
     assert [o.step.name for o in result.outcomes] == [s.name for s in steps()]
     assert [o.status for o in result.outcomes] == ["ok"] * len(result.outcomes), result.output
@@ -74,9 +74,9 @@ DEVIATIONS = {
 
 
 @pytest.mark.parametrize("deviation", list(DEVIATIONS))
-def test_each_deviation_is_reported_as_differs(run: Runner, deviation: str) -> None:
+def test_each_deviation_is_reported_as_differs(check: Checker, deviation: str) -> None:
     with _deviating(deviation) as deviating:
-        result = run(target=deviating)
+        result = check(target=deviating)
 
     expected = DEVIATIONS[deviation]
     for name, outcome in result.by_step().items():
@@ -98,9 +98,9 @@ def test_every_deviation_is_covered() -> None:
     assert set(DEVIATIONS) == flags
 
 
-def test_a_rate_limit_fails_its_step_without_a_retry(run: Runner, emu: MashaGPTEmulator) -> None:
+def test_a_rate_limit_fails_its_step_without_a_retry(check: Checker, emu: MashaGPTEmulator) -> None:
     emu.enqueue(Reply.rate_limit(retry_after=0), Reply.http_error(503))
-    result = run(script=_step("plain") + _step("stream") + _step("stop"))
+    result = check(script=_step("plain") + _step("stream") + _step("stop"))
 
     plain, stream, stop = result.outcomes
     assert (plain.status, stream.status, stop.status) == ("failed", "failed", "ok")
@@ -111,10 +111,10 @@ def test_a_rate_limit_fails_its_step_without_a_retry(run: Runner, emu: MashaGPTE
 
 
 def test_a_refused_key_stops_the_run_and_is_never_printed(
-    run: Runner, emu: MashaGPTEmulator
+    check: Checker, emu: MashaGPTEmulator
 ) -> None:
     wrong = "sk-live-0000aaaa1111bbbb2222cccc3333dddd"
-    result = run(api_key=wrong, models=["gpt-4o-mini", "gpt-4o"])
+    result = check(api_key=wrong, models=["gpt-4o-mini", "gpt-4o"])
 
     assert len(result.outcomes) == 1
     (outcome,) = result.outcomes
@@ -124,24 +124,24 @@ def test_a_refused_key_stops_the_run_and_is_never_printed(
     assert wrong not in result.output
 
 
-def test_a_refused_key_on_the_raw_request_stops_too(run: Runner, emu: MashaGPTEmulator) -> None:
-    result = run(api_key="sk-live-wrong-key-for-bad-request", script=_step("bad-request"))
+def test_a_refused_key_on_the_raw_request_stops_too(check: Checker, emu: MashaGPTEmulator) -> None:
+    result = check(api_key="sk-live-wrong-key-for-bad-request", script=_step("bad-request"))
 
     assert result.outcomes[0].note.startswith("stopped:")
 
 
-def test_a_key_echoed_back_is_redacted(run: Runner, emu: MashaGPTEmulator) -> None:
+def test_a_key_echoed_back_is_redacted(check: Checker, emu: MashaGPTEmulator) -> None:
     emu.enqueue(Reply.http_error(400, f"Key {KEY_LIKE_SECRET} has no access to this model."))
-    result = run(script=_step("plain"))
+    result = check(script=_step("plain"))
 
     assert result.outcomes[0].status == "differs"
     assert "Key <API key> has no access" in result.output
     assert KEY_LIKE_SECRET not in result.output
 
 
-def test_a_stream_cut_before_done_differs(run: Runner, emu: MashaGPTEmulator) -> None:
+def test_a_stream_cut_before_done_differs(check: Checker, emu: MashaGPTEmulator) -> None:
     emu.enqueue(Reply.stream_cut(3))
-    result = run(script=_step("stream"))
+    result = check(script=_step("stream"))
 
     text = "; ".join(map(str, result.outcomes[0].differences))
     assert result.outcomes[0].status == "differs"
@@ -165,7 +165,7 @@ def test_an_unreachable_service_fails_every_step_without_crashing() -> None:
     assert all("no answer to judge" in o.note for o in outcomes)
 
 
-def test_the_too_long_prompt(run: Runner, emu: MashaGPTEmulator) -> None:
+def test_the_too_long_prompt(check: Checker, emu: MashaGPTEmulator) -> None:
     emu.enqueue(
         Reply.http_error(
             400,
@@ -173,8 +173,8 @@ def test_the_too_long_prompt(run: Runner, emu: MashaGPTEmulator) -> None:
             code="context_length_exceeded",
         )
     )
-    refused = run(script=_step("too-long")).outcomes[0]
-    accepted = run(script=_step("too-long")).outcomes[0]
+    refused = check(script=_step("too-long")).outcomes[0]
+    accepted = check(script=_step("too-long")).outcomes[0]
 
     assert refused.status == "ok"
     assert accepted.status == "differs"  # the emulator has no context window
@@ -183,9 +183,9 @@ def test_the_too_long_prompt(run: Runner, emu: MashaGPTEmulator) -> None:
     assert "too-long" in [s.name for s in steps(expensive=True)]
 
 
-def test_the_parallel_step_wants_two_calls(run: Runner, emu: MashaGPTEmulator) -> None:
+def test_the_parallel_step_wants_two_calls(check: Checker, emu: MashaGPTEmulator) -> None:
     emu.enqueue(Reply.function_call("get_weather", '{"city": "Moscow"}'))
-    outcome = run(script=_step("parallel")).outcomes[0]
+    outcome = check(script=_step("parallel")).outcomes[0]
 
     assert outcome.status == "differs"
     assert [str(d) for d in outcome.differences] == [
@@ -208,10 +208,10 @@ ANSWERING = [s for s in STEPS if s.name not in ("bad-request", "bad-key", "too-l
     ids=["400", "html-200", "error-in-200", "text-400"],
 )
 def test_any_odd_answer_to_any_step_differs_without_a_crash(
-    run: Runner, emu: MashaGPTEmulator, reply: Reply
+    check: Checker, emu: MashaGPTEmulator, reply: Reply
 ) -> None:
     emu.extend([reply] * len(ANSWERING))
-    result = run(script=ANSWERING)
+    result = check(script=ANSWERING)
 
     assert [o.status for o in result.outcomes] == ["differs"] * len(ANSWERING), result.output
     for outcome in result.outcomes:
@@ -220,7 +220,7 @@ def test_any_odd_answer_to_any_step_differs_without_a_crash(
 
 
 def test_usage_sent_without_being_asked_must_still_carry_energy(
-    run: Runner, emu: MashaGPTEmulator
+    check: Checker, emu: MashaGPTEmulator
 ) -> None:
     usage = {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
     events = [
@@ -241,15 +241,15 @@ def test_usage_sent_without_being_asked_must_still_carry_energy(
     ]
     body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
     emu.enqueue(Reply.raw(200, body.encode(), "text/event-stream"))
-    outcome = run(script=_step("stream-plain")).outcomes[0]
+    outcome = check(script=_step("stream-plain")).outcomes[0]
 
     assert outcome.status == "differs"
     assert [d.field for d in outcome.differences] == ["stream usage energy"]
 
 
-def test_a_service_that_takes_any_key_differs(run: Runner) -> None:
+def test_a_service_that_takes_any_key_differs(check: Checker) -> None:
     with MashaGPTEmulator(api_key=BAD_KEY) as lax:
-        outcome = run(target=lax, script=_step("bad-key")).outcomes[0]
+        outcome = check(target=lax, script=_step("bad-key")).outcomes[0]
 
     assert outcome.status == "differs"
     assert str(outcome.differences[0]) == "status: expected 401, seen 200"
@@ -258,9 +258,9 @@ def test_a_service_that_takes_any_key_differs(run: Runner) -> None:
     )
 
 
-def test_no_energy_left_stops_the_run(run: Runner, emu: MashaGPTEmulator) -> None:
+def test_no_energy_left_stops_the_run(check: Checker, emu: MashaGPTEmulator) -> None:
     emu.enqueue(Reply.http_error(402, "Not enough energy on the account."))
-    result = run(models=["gpt-4o-mini", "gpt-4o"])
+    result = check(models=["gpt-4o-mini", "gpt-4o"])
 
     (outcome,) = result.outcomes
     assert outcome.status == "failed"
@@ -268,8 +268,8 @@ def test_no_energy_left_stops_the_run(run: Runner, emu: MashaGPTEmulator) -> Non
     assert len(emu.requests) == 1
 
 
-def test_an_unknown_model_skips_to_the_next_one(run: Runner, emu: MashaGPTEmulator) -> None:
-    result = run(models=["no-such-model", "gpt-4o-mini"])
+def test_an_unknown_model_skips_to_the_next_one(check: Checker, emu: MashaGPTEmulator) -> None:
+    result = check(models=["no-such-model", "gpt-4o-mini"])
 
     first, *rest = result.outcomes
     assert (first.model, first.status) == ("no-such-model", "failed")
@@ -295,10 +295,10 @@ def test_an_unknown_model_skips_to_the_next_one(run: Runner, emu: MashaGPTEmulat
     ],
 )
 def test_a_call_of_another_function_differs(
-    run: Runner, emu: MashaGPTEmulator, name: str, reply: Reply, expected: str
+    check: Checker, emu: MashaGPTEmulator, name: str, reply: Reply, expected: str
 ) -> None:
     emu.enqueue(reply)
-    outcome = run(script=_step(name)).outcomes[0]
+    outcome = check(script=_step(name)).outcomes[0]
 
     assert outcome.status == "differs"
     assert str(outcome.differences[0]) == expected

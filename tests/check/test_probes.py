@@ -14,7 +14,7 @@ from langchain_mashagpt.check import PROBES, main, run_check, steps
 from langchain_mashagpt.check._context import REASONING_MODEL, Context, Stopped
 from langchain_mashagpt.check._probes import Finding, image, reasoning, response_format, tools
 from langchain_mashagpt.testing import MashaGPTEmulator
-from tests.check.conftest import KEY_LIKE_SECRET, Runner
+from tests.check.conftest import KEY_LIKE_SECRET, Checker
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -25,9 +25,9 @@ def test_probes_run_only_when_asked() -> None:
 
 
 def test_the_emulator_refuses_what_the_api_page_has_not_and_reasons(
-    run: Runner, emu: MashaGPTEmulator
+    check: Checker, emu: MashaGPTEmulator
 ) -> None:
-    result = run(script=PROBES)
+    result = check(script=PROBES)
     by_step = result.by_step()
     assert {name: o.status for name, o in by_step.items()} == {
         "probe-tools": "refused",

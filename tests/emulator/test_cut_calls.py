@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt.testing import MashaGPTEmulator
-from tests.unit_tests.helpers import Runner, merge
+from tests.helpers import Runner, merge
 
 
 class Weather(BaseModel):

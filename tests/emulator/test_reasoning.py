@@ -17,7 +17,7 @@ from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
 from langchain_mashagpt.testing._model import returns_reasoning
 from tests.emulator.helpers import Api
-from tests.unit_tests.helpers import Runner, merge
+from tests.helpers import Runner, merge
 
 
 def model_on(emu: MashaGPTEmulator, **kwargs: Any) -> ChatMashaGPT:

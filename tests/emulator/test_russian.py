@@ -8,7 +8,7 @@ from langchain_core.tools import tool
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt.testing import MashaGPTEmulator
 from langchain_mashagpt.testing._args import generate_arguments, nominative, relevance
-from tests.unit_tests.helpers import Runner
+from tests.helpers import Runner
 
 
 @tool

@@ -17,19 +17,14 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
 from langchain_mashagpt import ChatMashaGPT
+from langchain_mashagpt._convert.usage import ENERGY_KEYS
 from langchain_mashagpt.errors import AuthenticationError
-from tests.unit_tests.helpers import Runner, merge
+from tests.helpers import Runner, merge
 
 if TYPE_CHECKING:
     from vcr.cassette import Cassette
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-_ENERGY = ("prompt_energy", "completion_energy", "total_energy")
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    return Runner(is_async=request.param == "async")
 
 
 @tool
@@ -51,7 +46,7 @@ def magic_function(input: int) -> int:
 
 
 def _assert_energy(token_usage: dict[str, Any]) -> None:
-    for key in _ENERGY:
+    for key in ENERGY_KEYS:
         assert isinstance(token_usage[key], int), key
     assert token_usage["total_energy"] == (
         token_usage["prompt_energy"] + token_usage["completion_energy"]

@@ -11,25 +11,19 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt._functions.batch import BATCH_NAME
-from tests.unit_tests.helpers import Runner, merge
+from tests.helpers import Runner, merge
 
 if TYPE_CHECKING:
     from vcr.cassette import Cassette
 
 QUESTION = "What is the weather in Moscow, Paris and Berlin?"
 CITIES = {"Moscow", "Paris", "Berlin"}
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    return Runner(is_async=request.param == "async")
 
 
 @tool

@@ -21,9 +21,9 @@ from langchain_mashagpt.limits import (
 )
 from langchain_mashagpt.limits._estimate import DEFAULT_RATES
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
+from tests.helpers import Runner, merge
 from tests.limits.helpers import MAX_TOKENS, energy_of, model_for
 from tests.limits.redis_server import RedisServer
-from tests.unit_tests.helpers import Runner, merge
 
 Budgets = Callable[..., RedisEnergyBudget]
 
@@ -229,6 +229,21 @@ async def test_redis_down_fails_closed_or_open(
     with pytest.warns(BudgetStoreUnavailableWarning, match="lets the call through"):
         answer = await run.invoke(model_for(emu, energy_budget=open_), "Hello")
     assert answer.content
+
+
+async def test_redis_out_of_reach_raises_an_unchained_error(
+    run: Runner, emu: MashaGPTEmulator, budgets: Budgets
+) -> None:
+    own = RedisServer().start()
+    budget = budgets(own.url)
+    await run.invoke(model_for(emu, energy_budget=budget), "Hello")
+    own.stop()
+    with pytest.raises(BudgetStoreUnavailableError) as called:
+        await run.invoke(model_for(emu, energy_budget=budget), "Hello")
+    with pytest.raises(BudgetStoreUnavailableError) as reset:
+        budget.reset()
+    for error in (called.value, reset.value):  # the Redis error (and its URL) is not kept
+        assert (error.__cause__, error.__context__) == (None, None)
 
 
 async def test_the_key_never_reaches_redis(

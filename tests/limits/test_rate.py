@@ -17,9 +17,9 @@ from langchain_mashagpt.limits import (
     RedisRateLimiter,
 )
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
+from tests.helpers import Runner
 from tests.limits.helpers import model_for
 from tests.limits.redis_server import RedisServer
-from tests.unit_tests.helpers import Runner
 
 Limiters = Callable[..., RedisRateLimiter]
 

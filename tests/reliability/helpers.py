@@ -12,7 +12,7 @@ from typing import Any
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt._http import transport as _transport
 from langchain_mashagpt.testing import MashaGPTEmulator
-from tests.unit_tests.helpers import Runner
+from tests.helpers import Runner
 
 MODES = ["invoke", "stream", "streaming_invoke"]
 """How an answer is asked for: a plain request, `stream`, and `invoke` with `streaming=True`."""
@@ -105,30 +105,3 @@ async def await_until(condition: Callable[[], bool], seconds: float = HANG_GUARD
             return False
         await asyncio.sleep(0.01)
     return True
-
-
-class _Sleeps:
-    """A stand-in for a module (`time` or `asyncio`) whose `sleep` is written down first."""
-
-    def __init__(self, module: Any, waits: list[float]) -> None:
-        self._module = module
-        self._waits = waits
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._module, name)
-
-    def sleep(self, seconds: float) -> Any:
-        self._waits.append(seconds)
-        return self._module.sleep(seconds)
-
-
-def record_waits(monkeypatch: Any) -> list[float]:
-    """The waits the transport sleeps between attempts, in order, as it sleeps them.
-
-    Counts what a wall-clock bound only guessed at ("raised at once" is "slept nothing"); the
-    sleeps still happen, so a real server sees the same timing.
-    """
-    waits: list[float] = []
-    monkeypatch.setattr(_transport, "time", _Sleeps(time, waits))
-    monkeypatch.setattr(_transport, "asyncio", _Sleeps(asyncio, waits))
-    return waits

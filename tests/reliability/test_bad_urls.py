@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
-from tests.unit_tests.helpers import Runner
 
 KEY = "sk-UrlTest-9f8e7d6c5b4a3210"
 MODES = ["invoke", "stream"]

@@ -13,9 +13,9 @@ from langchain_core.messages import AIMessage
 
 from langchain_mashagpt import ChatMashaGPT, errors, get_mashagpt_callback
 from langchain_mashagpt.testing import Deviations, MashaGPTEmulator
-from tests.reliability.helpers import answer, record_waits
+from tests.helpers import Runner, merge, record_waits
+from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Handler, Hostile, chunk, completion, event
-from tests.unit_tests.helpers import Runner, merge
 
 BASIC = ["invoke", "stream"]
 Start = Callable[[Handler], Hostile]

@@ -23,14 +23,8 @@ import pytest
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._http import drain as _drain
 from langchain_mashagpt._http.sockets import DEADLINE
-from tests.reliability.helpers import (
-    HANG_GUARD,
-    answer,
-    await_until,
-    busy_connections,
-    pool,
-    record_waits,
-)
+from tests.helpers import Runner, record_waits
+from tests.reliability.helpers import HANG_GUARD, answer, await_until, busy_connections, pool
 from tests.reliability.hostile import (
     DONE,
     Connection,
@@ -41,7 +35,6 @@ from tests.reliability.hostile import (
     event,
     gzip_bomb,
 )
-from tests.unit_tests.helpers import Runner
 
 BASIC = ["invoke", "stream"]
 MB = 1024 * 1024

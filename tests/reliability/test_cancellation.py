@@ -23,6 +23,7 @@ import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply
+from tests.helpers import Runner
 from tests.reliability.helpers import (
     HAS_PROC_NET,
     await_until,
@@ -31,7 +32,6 @@ from tests.reliability.helpers import (
     pool,
     wait_until,
 )
-from tests.unit_tests.helpers import Runner
 
 pytestmark = pytest.mark.skipif(not HAS_PROC_NET, reason="reads Linux's /proc/net/tcp")
 

@@ -15,10 +15,10 @@ import vcr  # type: ignore[import-untyped]
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt.testing import vcr_config
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
 from tests.reliability.leaks import assert_no_piece
-from tests.unit_tests.helpers import Runner
 
 KEY = "sk-Cassette-Mn45Op67Qr89"
 Start = Callable[..., Hostile]

@@ -18,8 +18,8 @@ from langchain_core.messages import HumanMessage
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._http.completion import CAREFUL_ABOVE
 from langchain_mashagpt._http.sse import parse_completion
+from tests.helpers import Runner
 from tests.reliability.hostile import Hostile
-from tests.unit_tests.helpers import Runner
 
 Start = Callable[..., Hostile]
 CHOICE = {"index": 0, "message": {"role": "assistant", "content": ""}, "finish_reason": None}

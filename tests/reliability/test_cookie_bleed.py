@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
-from tests.unit_tests.helpers import Runner
 
 Start = Callable[..., Hostile]
 

@@ -20,10 +20,10 @@ from pydantic import SecretStr
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._http.credential import Credential
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
 from tests.reliability.leaks import assert_no_piece, formatted
-from tests.unit_tests.helpers import Runner
 
 KEY = "sk-Cred-Zx81Yw72Xv63Wu54"
 QKEY = "qk-Gateway-Ab12Cd34Ef56"

@@ -17,8 +17,8 @@ import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt.testing import DEFAULT_API_KEY, MashaGPTEmulator, Reply
-from tests.reliability.helpers import answer, chat, is_stream, record_waits
-from tests.unit_tests.helpers import Runner
+from tests.helpers import Runner, record_waits
+from tests.reliability.helpers import answer, chat, is_stream
 
 # Status and network faults: a plain request and a stream. The stream faults below
 # add `invoke(streaming=True)`, where a partial answer could pass for a whole one.

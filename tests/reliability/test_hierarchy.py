@@ -17,9 +17,9 @@ from langchain_core import exceptions as lc
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._http.attempts import MAX_RETRY_AFTER, Attempts, Retry, server_wait
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Handler, Hostile, chunk, completion, event
-from tests.unit_tests.helpers import Runner
 
 BASIC = ["invoke", "stream"]
 Start = Callable[[Handler], Hostile]

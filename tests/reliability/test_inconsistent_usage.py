@@ -14,9 +14,9 @@ import pytest
 
 from langchain_mashagpt import BudgetExceededError, ChatMashaGPT, get_mashagpt_callback
 from langchain_mashagpt.callbacks import EnergyUsage
+from tests.helpers import Runner
 from tests.reliability.hostile import DONE, Connection, Handler, Hostile, chunk, completion, event
 from tests.reliability.test_billing import message
-from tests.unit_tests.helpers import Runner
 
 Start = Callable[[Handler], Hostile]
 LYING = {

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt.testing import MashaGPTEmulator
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import DONE, Connection, Handler, Hostile, chunk, event
-from tests.unit_tests.helpers import Runner
 
 KEY = "sk-Zq8vW3xT0pLk9RmN2bY7hJ4c"
 PIECES = {KEY[i : i + 6] for i in range(len(KEY) - 5)}

@@ -21,11 +21,11 @@ from langchain_core.load import dumpd
 from pydantic import SecretStr
 
 from langchain_mashagpt import ChatMashaGPT
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import Connection, Hostile, chunk, event, gzip_bomb
 from tests.reliability.leaks import assert_no_piece, formatted
 from tests.reliability.test_key_escape import ECHOES, KEY
-from tests.unit_tests.helpers import Runner
 
 Start = Callable[..., Hostile]
 ECHO = {"X-Echo": f"Bearer {KEY}", "WWW-Authenticate": f'Bearer error="{KEY}"'}

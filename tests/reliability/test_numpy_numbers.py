@@ -14,8 +14,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_mashagpt.testing import MashaGPTEmulator
+from tests.helpers import Runner
 from tests.reliability.helpers import chat
-from tests.unit_tests.helpers import Runner
 
 NUMBERS = {
     "temperature": np.float32(0.5),

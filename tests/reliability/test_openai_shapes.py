@@ -12,8 +12,8 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from langchain_mashagpt import ChatMashaGPT
+from tests.helpers import Runner, merge
 from tests.reliability.hostile import DONE, Connection, Handler, Hostile, chunk, completion, event
-from tests.unit_tests.helpers import Runner, merge
 
 Start = Callable[[Handler], Hostile]
 EXTRAS = {"system_fingerprint": "fp_1", "service_tier": "default"}

@@ -14,14 +14,14 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._http.own_client import WORKER
-from langchain_mashagpt._http.transport import httpx
+from tests.helpers import Runner
 from tests.reliability.helpers import answer, busy_connections, wait_until
 from tests.reliability.hostile import Connection, Hostile, completion
-from tests.unit_tests.helpers import Runner
 
 Start = Callable[..., Hostile]
 DRIP_FOR = 20.0

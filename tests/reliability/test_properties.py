@@ -16,15 +16,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from langchain_mashagpt._convert.request import messages_to_wire
 from langchain_mashagpt._http.sse import ChunkParser, ServerSentEvent, SSEDecoder
-from langchain_mashagpt._http.transport import httpx
 from langchain_mashagpt.errors import MashaGPTError
-from tests.unit_tests.helpers import MockServer, completion
+from tests.helpers import MockServer, completion
 
 PROPERTY = settings(
     max_examples=60,

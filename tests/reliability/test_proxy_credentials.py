@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
 from tests.reliability.hostile import Connection, Hostile
 from tests.reliability.leaks import assert_no_piece, formatted
-from tests.unit_tests.helpers import Runner
 
 USER, PASSWORD = "proxyuser", "Proxy-Pass-Ww11Vv22"
 BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()

@@ -24,8 +24,8 @@ from langchain_core.messages import BaseMessage
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt.testing import MashaGPTEmulator, Reply, vcr_config
+from tests.helpers import Runner
 from tests.reliability.helpers import MODES, answer
-from tests.unit_tests.helpers import Runner
 
 KEY = "sk-reliability-SECRET-4f1c9a7e2b"
 

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from langchain_mashagpt import ChatMashaGPT, MashaGPTError, MissingDependencyError
+from tests.helpers import Runner
 from tests.reliability.helpers import answer
-from tests.unit_tests.helpers import Runner
 
 
 @pytest.mark.parametrize("mode", ["invoke", "stream"])

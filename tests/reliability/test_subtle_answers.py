@@ -15,9 +15,9 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from langchain_mashagpt import ChatMashaGPT, errors
+from tests.helpers import Runner
 from tests.reliability.helpers import MODES, answer
 from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
-from tests.unit_tests.helpers import Runner
 
 Start = Callable[..., Hostile]
 

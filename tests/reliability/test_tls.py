@@ -20,6 +20,7 @@ import pytest
 
 from langchain_mashagpt import ChatMashaGPT, errors
 from langchain_mashagpt._http import drain as _drain
+from tests.helpers import Runner
 from tests.reliability.helpers import (
     HANG_GUARD,
     MODES,
@@ -29,7 +30,6 @@ from tests.reliability.helpers import (
     pool,
 )
 from tests.reliability.hostile import DONE, Connection, Hostile, chunk, completion, event
-from tests.unit_tests.helpers import Runner
 
 DATA = Path(__file__).parent / "data"
 TIMEOUT = 9.25

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit_tests.helpers import MockServer
+from tests.helpers import MockServer
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 from langchain_core.tools import tool
 from langgraph.prebuilt import create_react_agent
 
-from tests.unit_tests.helpers import MockServer, Runner, completion, sse_fixture
+from tests.helpers import MockServer, Runner, completion
+from tests.unit_tests.helpers import sse_fixture
 
 
 @tool

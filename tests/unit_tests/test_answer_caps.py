@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from langchain_mashagpt import errors
-from langchain_mashagpt._http.transport import ERROR_BODY_BYTES, httpx
-from tests.unit_tests.helpers import MockServer, Runner, completion
+from langchain_mashagpt._http.transport import ERROR_BODY_BYTES
+from tests.helpers import MockServer, Runner, completion
 
 BIG = "я" * 35_000  # 70 000 bytes of UTF-8
 

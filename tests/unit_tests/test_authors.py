@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_mashagpt._functions.names import wire_name
-from tests.unit_tests.helpers import MockServer, Runner, completion
+from tests.helpers import MockServer, Runner, completion
 
 ASK = HumanMessage("Погода в Париже и в Берлине?")
 

@@ -20,7 +20,8 @@ from pydantic import BaseModel
 
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt._functions.names import wire_name
-from tests.unit_tests.helpers import MockServer, Runner, answer, completion
+from tests.helpers import MockServer, Runner, completion
+from tests.unit_tests.helpers import answer
 
 
 @tool

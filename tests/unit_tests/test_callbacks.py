@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import json
 import pickle
 from typing import Any
 
+import httpx
 import pytest
 from langchain.agents import create_agent
 from langchain_core.caches import InMemoryCache
@@ -20,13 +23,13 @@ from langchain_core.tools import tool
 from pydantic import SecretStr
 
 from langchain_mashagpt import ChatMashaGPT, errors
-from langchain_mashagpt._http.transport import httpx
 from langchain_mashagpt.callbacks import (
     EnergyUsage,
     MashaGPTCallbackHandler,
     get_mashagpt_callback,
 )
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, sse_fixture
+from tests.helpers import API_KEY, MockServer, Runner, completion
+from tests.unit_tests.helpers import sse_fixture
 
 # completion()'s default usage, and the usage of fixtures/text.sse
 CALL = EnergyUsage(10, 5, 15, 20, 30, 50, 1)
@@ -450,3 +453,19 @@ async def test_calls_in_flight_when_the_budget_runs_out_complete_and_count() -> 
 def test_a_negative_budget_is_refused(limits: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="must be 0 or more"), get_mashagpt_callback(**limits):
         pass
+
+
+async def test_every_field_of_energy_usage_is_a_total_of_the_handler(
+    run: Runner, server: MockServer
+) -> None:
+    server.json(completion())
+    with get_mashagpt_callback() as cb:
+        assert all(getattr(cb, f.name) == 0 for f in dataclasses.fields(EnergyUsage))
+        await run.invoke(server.model(), "hi")
+    assert {f.name: getattr(cb, f.name) for f in dataclasses.fields(EnergyUsage)} == (
+        dataclasses.asdict(CALL)
+    )
+    assert copy.copy(cb).usage == cb.usage == CALL  # copy asks for __setstate__ first
+    assert pickle.loads(pickle.dumps(cb.usage)) == CALL
+    with pytest.raises(AttributeError, match="no attribute 'total_energies'"):
+        _ = cb.total_energies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.load import dumpd, dumps
 from langchain_core.messages import (
@@ -16,8 +17,7 @@ from langchain_core.messages import (
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_mashagpt import ChatMashaGPT
-from langchain_mashagpt._http.transport import httpx
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
+from tests.helpers import API_KEY, MockServer, Runner, completion
 
 
 async def test_messages_go_out_with_the_apis_roles(run: Runner, server: MockServer) -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt._http.clients import client_library
-from tests.unit_tests.helpers import API_KEY, Runner, completion, sse_call
+from tests.helpers import API_KEY, Runner, completion
+from tests.unit_tests.helpers import sse_call
 
 LIBRARIES = {"httpx": httpx1, "httpx2": httpx2}
 

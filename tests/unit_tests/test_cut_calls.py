@@ -11,7 +11,8 @@ from langchain_core.messages import AIMessage
 from pydantic import BaseModel
 
 from langchain_mashagpt._functions.plan import CallPlan
-from tests.unit_tests.helpers import MockServer, Runner, merge, sse_call
+from tests.helpers import MockServer, Runner, merge
+from tests.unit_tests.helpers import sse_call
 
 WEATHER = [{"name": "get_weather", "parameters": {"type": "object", "properties": {}}}]
 CUTS = ["length", "content_filter"]

@@ -6,6 +6,7 @@ import time
 from email.utils import formatdate
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core import exceptions as lc
 
@@ -13,9 +14,8 @@ from langchain_mashagpt import errors
 from langchain_mashagpt._http.attempts import INITIAL_BACKOFF, MAX_BACKOFF
 from langchain_mashagpt._http.attempts import backoff as _backoff
 from langchain_mashagpt._http.attempts import retry_delay as _retry_delay
-from langchain_mashagpt._http.transport import httpx
-from tests.reliability.helpers import record_waits
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, sse_fixture
+from tests.helpers import API_KEY, MockServer, Runner, completion, record_waits
+from tests.unit_tests.helpers import sse_fixture
 
 
 def error_reply(status: int, message: str = "nope", **headers: str) -> httpx.Response:

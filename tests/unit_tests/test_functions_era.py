@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from langchain_classic.agents import (
     AgentExecutor,
@@ -25,15 +26,8 @@ from langchain_core.utils.function_calling import convert_to_openai_function
 from pydantic import BaseModel, Field
 
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from langchain_mashagpt._http.transport import httpx
-from tests.unit_tests.helpers import (
-    MockServer,
-    Runner,
-    answer,
-    completion,
-    merge,
-    sse_call,
-)
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import answer, sse_call
 
 
 @tool

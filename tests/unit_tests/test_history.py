@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.utils.function_calling import tool_example_to_messages
 from pydantic import BaseModel
 
-from tests.unit_tests.helpers import MockServer, Runner, completion
+from tests.helpers import MockServer, Runner, completion
 
 
 def call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from langchain_core.runnables.configurable import RunnableConfigurableFields
 
 from langchain_mashagpt import ChatMashaGPT
 from langchain_mashagpt._configurable import ConfigurableChatMashaGPT
-from tests.unit_tests.helpers import MockServer, Runner, completion, sse_fixture
+from tests.helpers import MockServer, Runner, completion
+from tests.unit_tests.helpers import sse_fixture
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 

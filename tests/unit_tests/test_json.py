@@ -9,7 +9,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_mashagpt._json import dumps, loads, loads_exact
-from tests.unit_tests.helpers import MockServer, Runner, sse_call
+from tests.helpers import MockServer, Runner
+from tests.unit_tests.helpers import sse_call
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_mashagpt._functions import results as _media
-from tests.unit_tests.helpers import MockServer, Runner, completion
+from tests.helpers import MockServer, Runner, completion
 
 ASK = HumanMessage("Покажи график")
 CALL = AIMessage("", tool_calls=[{"name": "chart", "args": {}, "id": "c1", "type": "tool_call"}])

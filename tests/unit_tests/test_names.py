@@ -19,7 +19,8 @@ from langchain_core.messages import (
 
 from langchain_mashagpt._functions.names import author_name, wire_name
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from tests.unit_tests.helpers import MockServer, Runner, answer, completion, merge, sse_call
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import answer, sse_call
 
 EMPTY = {"type": "object", "properties": {}}
 ODD_NAMES = ["resolve-library-id", "weather.get", "погода", "x" * 70, "a b/c", ""]

@@ -21,7 +21,8 @@ from langchain_mashagpt._functions.batch import (
 )
 from langchain_mashagpt._functions.outcome import invalid_args
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME, function_call_for, functions_for
-from tests.unit_tests.helpers import MockServer, Runner, completion, merge, without_ids
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import without_ids
 
 WEATHER: dict[str, Any] = {
     "name": "get_weather",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage
 
-from tests.unit_tests.helpers import MockServer, Runner, completion, merge
+from tests.helpers import MockServer, Runner, completion, merge
 
 
 def events(key: str, deltas: list[dict[str, Any]]) -> str:

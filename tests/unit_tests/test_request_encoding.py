@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_mashagpt import MashaGPTError, RequestEncodingError
 from langchain_mashagpt._encodable import plain_json, suspect
 from langchain_mashagpt._json import BODY, dumps
-from tests.unit_tests.helpers import MockServer, Runner, completion
+from tests.helpers import MockServer, Runner, completion
 
 MODES = ["invoke", "stream"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from langchain.agents import create_agent
 from langchain.agents.structured_output import ProviderStrategy, ToolStrategy
@@ -13,8 +14,8 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from langchain_mashagpt._http.transport import httpx
-from tests.unit_tests.helpers import MockServer, Runner, answer, completion, merge, sse_call
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import answer, sse_call
 
 SCHEMA = {
     "type": "object",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.messages import AIMessage
 
-from langchain_mashagpt._http.transport import httpx
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion, merge
+from tests.helpers import API_KEY, MockServer, Runner, completion, merge
 
 SSE = (
     'data: {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": "Hi"}}]}\n\n'

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import ConfigurableField
 from pydantic import SecretStr, ValidationError
 
 from langchain_mashagpt import ChatMashaGPT, DeadlineExceededError, __version__
-from tests.unit_tests.helpers import API_KEY, MockServer, Runner, completion
+from tests.helpers import API_KEY, MockServer, Runner, completion
 
 
 def test_unknown_keyword_warns_and_goes_to_model_kwargs() -> None:
@@ -240,14 +241,10 @@ async def test_retry_backoff_changed_after_use_takes_effect(
 
 
 def completion_error(status: int) -> Any:
-    from langchain_mashagpt._http.transport import httpx
-
     return httpx.Response(status, json={"error": {"message": "busy", "type": "server"}})
 
 
 def completion_ok() -> Any:
-    from langchain_mashagpt._http.transport import httpx
-
     return httpx.Response(200, json=completion())
 
 

@@ -13,6 +13,7 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -22,8 +23,8 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_mashagpt._convert.answers import StreamConverter, chat_result
 from langchain_mashagpt._functions.plan import CallPlan
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from langchain_mashagpt._http.transport import httpx
-from tests.unit_tests.helpers import MockServer, answer, merge
+from tests.helpers import MockServer, merge
+from tests.unit_tests.helpers import answer
 
 FINISHES = ["function_call", "stop", "length", "content_filter", None]
 

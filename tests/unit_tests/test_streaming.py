@@ -10,7 +10,8 @@ from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.messages import AIMessageChunk, HumanMessage
 
 from langchain_mashagpt import errors
-from tests.unit_tests.helpers import MockServer, Runner, completion, merge, sse_fixture
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import sse_fixture
 
 USAGE = {
     "prompt_tokens": 9,

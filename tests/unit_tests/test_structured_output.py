@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import TypedDict
 
-from tests.unit_tests.helpers import MockServer, Runner, completion
+from tests.helpers import MockServer, Runner, completion
 
 
 class Joke(BaseModel):

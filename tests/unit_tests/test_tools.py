@@ -18,16 +18,8 @@ from typing_extensions import TypedDict
 
 from langchain_mashagpt._functions.outcome import invalid_args
 from langchain_mashagpt._functions.schemas import DISPATCHER_NAME
-from tests.unit_tests.helpers import (
-    MockServer,
-    Runner,
-    answer,
-    completion,
-    merge,
-    sse_call,
-    sse_fixture,
-    without_ids,
-)
+from tests.helpers import MockServer, Runner, completion, merge
+from tests.unit_tests.helpers import answer, sse_call, sse_fixture, without_ids
 
 EMPTY = {"type": "object", "properties": {}}
 
