@@ -13,14 +13,20 @@ the tool, or the body field.
 
 Numbers of other libraries (numpy's `float32`, `int64`, `bool_`) are taken as
 the Python numbers they are (`plain_number`), through `numbers` and
-`operator.index`: numpy is never imported.
+`operator.index`: numpy is never imported. The types orjson encodes itself (a
+date or time, a UUID, an enum, a dataclass) go out as orjson writes them also
+when orjson is not installed (`orjson_native`), so a body never depends on it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import enum
 import math
 import numbers
 import operator
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -210,6 +216,8 @@ def _plain(value: Any, path: Path, active: set[int]) -> Any:
             pass
         else:
             return value
+    elif (native := orjson_native(value)) is not _NOT_NATIVE:
+        return _plain(native, path, active)
     name = kind.__name__
     raise Unencodable(
         path,
@@ -297,3 +305,27 @@ def where(what: str, root: Any, path: Path) -> str:
 
 def _at(path: Path) -> str:
     return f" at {''.join(f'[{p!r}]' for p in path)}" if path else ""
+
+
+_NOT_NATIVE: Any = object()
+
+
+def orjson_native(value: Any) -> Any:
+    """What orjson writes for one of its own types, as plain values; else `_NOT_NATIVE`.
+
+    The standard library's path when orjson is not installed: a `datetime`,
+    `date` or `time` as its ISO 8601 text (orjson refuses a time with a time
+    zone, and so does this), a `UUID` as its text, an enum as its value, a
+    dataclass instance as a dict of its fields in order.
+    """
+    if isinstance(value, datetime.time) and value.utcoffset() is not None:
+        return _NOT_NATIVE
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    return _NOT_NATIVE

@@ -106,10 +106,14 @@ def _refused(obj: Any, what: str, problem: Unencodable) -> Exception:
 
 
 def loads(data: bytes | str) -> Any:
-    """Parse JSON; raises `ValueError` on malformed input."""
+    """Parse JSON; raises `ValueError` on malformed input.
+
+    Without orjson the standard library parses under orjson's rules (`_strict`),
+    so what an answer may hold does not depend on what is installed.
+    """
     if orjson is not None:
         return orjson.loads(data)
-    return json.loads(data)  # pragma: no cover
+    return _strict(data)
 
 
 def loads_exact(text: str) -> Any:
@@ -125,10 +129,20 @@ def loads_exact(text: str) -> Any:
     """
     if orjson is None or _LONG_DIGITS.search(text) is None:
         return loads(text)
+    return _strict(text)
+
+
+def _strict(data: bytes | str) -> Any:
+    """The standard library's parse under orjson's rules.
+
+    No `NaN` or `Infinity`, no number too large for a float, no nesting deeper
+    than Python can parse: each is a `ValueError`, as orjson's are.
+    """
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
-        raise ValueError("JSON nested too deeply to parse") from None
+        pass  # raised outside the handler: no chained exception
+    raise ValueError("JSON nested too deeply to parse")
 
 
 def _no_constant(name: str) -> Any:

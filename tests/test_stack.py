@@ -30,9 +30,7 @@ def _oldest_pins() -> dict[str, str]:
 
 
 def test_the_stack_is_the_one_this_job_claims() -> None:
-    installed = {
-        name: importlib.util.find_spec(name) is not None for name in ("httpx2", "orjson")
-    }
+    installed = {name: importlib.util.find_spec(name) is not None for name in ("httpx2", "orjson")}
     if OLDEST:
         assert installed == {"httpx2": False, "orjson": False}
         for name, version in _oldest_pins().items():
