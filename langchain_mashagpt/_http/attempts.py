@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import NamedTuple
 
+from langchain_mashagpt._http.deadline import Deadline
 from langchain_mashagpt._http.failures import connection_error, deadline_error, status_error
 from langchain_mashagpt.errors import APIConnectionError, DeadlineExceededError, MashaGPTError
 
@@ -116,7 +117,7 @@ class Attempts:
         clock: A monotonic clock (injected by tests).
     """
 
-    __slots__ = ("_dropped", "_ends", "_initial", "clock", "deadline", "made", "max_retries", "url")
+    __slots__ = ("_dropped", "_initial", "clock", "deadline", "made", "max_retries", "url")
 
     def __init__(
         self,
@@ -128,35 +129,34 @@ class Attempts:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_retries = max_retries
-        self.deadline = deadline
+        self.deadline = Deadline(deadline, clock)
         self.url = url
         self.clock = clock
         self.made = 0
         self._initial = initial_backoff
         self._dropped = False
-        self._ends = None if deadline is None else clock() + deadline
 
-    def send(self, timeout: float | None) -> float | None:
-        """Count an attempt about to be sent; return its read timeout (within the deadline).
+    def send(self, timeout: float | None = None) -> float | None:
+        """Count an attempt about to be sent; return `timeout` cut to what is left of the deadline.
+
+        Without a `timeout`, that is what is left (`None`: no deadline either);
+        the transport cuts each of the client's timeouts to it.
 
         Raises:
             DeadlineExceededError: Nothing is left of the deadline.
         """
         self.check()
         self.made += 1
-        left = self.left()
-        if left is None:
-            return timeout
-        return left if timeout is None else min(timeout, left)
+        return self.deadline.cut(timeout)
 
     @property
     def ends(self) -> float | None:
         """When the call must end, in the clock's time (`time.monotonic()`), or `None`."""
-        return self._ends
+        return self.deadline.ends
 
     def left(self) -> float | None:
         """Seconds left of the deadline, or `None` without one."""
-        return None if self._ends is None else self._ends - self.clock()
+        return self.deadline.left()
 
     def check(self) -> None:
         """Raise if the deadline has passed (called between reads).
@@ -164,12 +164,12 @@ class Attempts:
         Raises:
             DeadlineExceededError: The deadline has passed.
         """
-        if self._ends is not None and self.clock() >= self._ends:
+        if self.deadline.passed():
             raise self.expired()
 
     def expired(self) -> DeadlineExceededError:
         """The error for a call past its deadline."""
-        return deadline_error(self.deadline or 0.0, self.url, self.made)
+        return deadline_error(self.deadline.seconds or 0.0, self.url, self.made)
 
     def refused(
         self, status: int, headers: Mapping[str, str], content: bytes, sent: frozenset[str]
@@ -217,7 +217,7 @@ class Attempts:
                 attempts=self.made,
                 retry_after=wait,
                 hint=f"The server asks to wait {wait:g} s, more than is left of the call's "
-                f"deadline ({self.deadline:g} s): try again after that time (the "
+                f"deadline ({self.deadline.seconds:g} s): try again after that time (the "
                 "error's retry_after).",
             )
         return self._retry(wait)
@@ -229,7 +229,7 @@ class Attempts:
             failure: What failed, e.g. `"ConnectError: [Errno 111] Connection refused"`.
             timed_out: Whether it was a timeout.
         """
-        if self._ends is not None and self.clock() >= self._ends:
+        if self.deadline.passed():
             return self.expired()
         if self.made > self.max_retries:
             return connection_error(failure, self.url, timed_out=timed_out, attempts=self.made)
@@ -237,7 +237,7 @@ class Attempts:
 
     def broke_off(self, failure: str, *, timed_out: bool, chunks: int) -> APIConnectionError:
         """The error for a 2xx answer that broke off: it is never sent again."""
-        if self._ends is not None and self.clock() >= self._ends:
+        if self.deadline.passed():
             return self.expired()
         return connection_error(
             failure,

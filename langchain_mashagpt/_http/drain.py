@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import time
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
+from langchain_mashagpt._http.deadline import ends_after
 from langchain_mashagpt._http.reading import read_now
 from langchain_mashagpt._http.sockets import within
 
@@ -67,7 +67,7 @@ def finish(response: Any, reads: Iterator[bytes], background: bool, errors: Any)
 
 def _drain(reads: Iterator[bytes], response: Any) -> None:
     try:
-        with within(time.monotonic() + GRACE):
+        with within(ends_after(GRACE)):
             read = 0
             for raw in reads:
                 read += len(raw)
@@ -99,7 +99,7 @@ async def afinish(
 
 async def _adrain(reads: AsyncGenerator[bytes, None], response: Any) -> None:
     try:
-        with within(time.monotonic() + GRACE):
+        with within(ends_after(GRACE)):
             read = 0
             async for raw in reads:
                 read += len(raw)

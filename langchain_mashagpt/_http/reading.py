@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
+from langchain_mashagpt._http.deadline import earlier
 from langchain_mashagpt._http.sockets import DEADLINE
 
 __all__ = ["araws", "encoding", "raws", "read_now"]
@@ -31,8 +32,7 @@ def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
     reads = response.iter_raw()
     get, set_, reset = DEADLINE.get, DEADLINE.set, DEADLINE.reset  # once: this runs per read
     while True:
-        outer = get()
-        token = set_(ends if outer is None or (ends is not None and ends < outer) else outer)
+        token = set_(earlier(ends, get()))
         try:
             raw = next(reads, None)
         finally:
@@ -50,8 +50,7 @@ async def araws(response: Any, ends: float | None = None) -> AsyncGenerator[byte
     reads = response.aiter_raw()
     get, set_, reset = DEADLINE.get, DEADLINE.set, DEADLINE.reset
     while True:
-        outer = get()
-        token = set_(ends if outer is None or (ends is not None and ends < outer) else outer)
+        token = set_(earlier(ends, get()))
         try:
             raw = await anext(reads, None)
         finally:

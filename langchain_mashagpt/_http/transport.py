@@ -26,8 +26,8 @@ from langchain_mashagpt._http.attempts import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._http.body import ACCEPT_ENCODING, Body
 from langchain_mashagpt._http.clients import client_library
 from langchain_mashagpt._http.credential import Credential
+from langchain_mashagpt._http.deadline import check_deadline, cut
 from langchain_mashagpt._http.drain import afinish, finish
-from langchain_mashagpt._http.options import check_deadline
 from langchain_mashagpt._http.own_client import held, send_within
 from langchain_mashagpt._http.pool import (  # noqa: F401 - the pools are looked at by tests
     _ASYNC_CLIENTS,
@@ -53,7 +53,6 @@ from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import DeadlineExceededError, MashaGPTError
 
 __all__ = [
-    "DEFAULT_DEADLINE",
     "DEFAULT_MAX_EVENT_BYTES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "Transport",
@@ -61,12 +60,8 @@ __all__ = [
     "httpx",
 ]
 
-DEFAULT_DEADLINE = 600.0
-"""Seconds one call may take in all (attempts, reads, waits) unless told otherwise."""
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 """The default cap on one answer's body (streamed or not) after decompression."""
-_DEFAULT: Any = object()
-"""`deadline` not given for a call: the transport's own applies."""
 ERROR_BODY_BYTES = 64 * 1024
 """How much of a non-2xx body is read; the rest is not waited for."""
 _REFUSED_FIELDS: dict[str, set[str]] = {}
@@ -109,7 +104,6 @@ class Transport:
         default_headers: Extra headers sent with every request.
         timeout: Seconds for connecting and for each read (of the shared clients).
         max_retries: Retries after the first attempt.
-        deadline: Seconds a call may take in all, unless a call says otherwise.
         max_response_bytes: The most bytes of one answer, after decompression.
         max_event_bytes: The longest line, and the most data of one streamed event.
         initial_backoff: Seconds before the first retry when the server does not say.
@@ -130,7 +124,6 @@ class Transport:
         default_headers: Mapping[str, str] | None = None,
         timeout: float | None,
         max_retries: int,
-        deadline: float | None = DEFAULT_DEADLINE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         initial_backoff: float = INITIAL_BACKOFF,
@@ -149,7 +142,6 @@ class Transport:
         }
         self.timeout = timeout
         self.max_retries = max_retries
-        self.deadline = deadline
         self.max_response_bytes = max_response_bytes
         self.max_event_bytes = max_event_bytes
         self.initial_backoff = initial_backoff
@@ -182,31 +174,24 @@ class Transport:
     def _attempts(self, deadline: float | None) -> Attempts:
         return Attempts(
             max_retries=self.max_retries,
-            deadline=check_deadline(self.deadline if deadline is _DEFAULT else deadline),
+            deadline=check_deadline(deadline),
             url=self.shown_url,
             initial_backoff=self.initial_backoff,
         )
 
     def _request(self, client: Any, prepared: _Prepared, attempts: Attempts, body: bytes) -> Any:
-        """The request of the next attempt, its timeouts cut to what is left of the deadline."""
-        attempts.send(self.timeout)
-        left = attempts.left()
-        timeout: Any = None
-        if left is not None:
-            t = client.timeout
-            timeout = type(t)(
-                connect=min(t.connect, left) if t.connect is not None else left,
-                read=min(t.read, left) if t.read is not None else left,
-                write=min(t.write, left) if t.write is not None else left,
-                pool=min(t.pool, left) if t.pool is not None else left,
-            )
-        return client.build_request(
-            "POST",
-            prepared.url,
-            content=body,
-            headers=prepared.headers,
-            **({"timeout": timeout} if timeout is not None else {}),
-        )
+        """The request of the next attempt, each of the client's timeouts cut to the deadline.
+
+        Raises:
+            DeadlineExceededError: Nothing is left of the deadline.
+        """
+        left = attempts.send()  # what is left of the deadline
+        url, headers = prepared.url, prepared.headers
+        if left is None:
+            return client.build_request("POST", url, content=body, headers=headers)
+        t = client.timeout
+        timeout = (cut(t.connect, left), cut(t.read, left), cut(t.write, left), cut(t.pool, left))
+        return client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
 
     def _body(self, payload: dict[str, Any]) -> tuple[bytes, frozenset[str]]:
         """The JSON to send, without the fields this URL refused; and the optional ones sent."""
@@ -295,7 +280,7 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+    def post(self, payload: dict[str, Any], deadline: float | None) -> Answered:
         """POST a non-streamed request; return the checked JSON and what its headers say."""
         try:
             client = self._client or shared_client(self.timeout)
@@ -316,7 +301,7 @@ class Transport:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     def stream(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
+        self, payload: dict[str, Any], deadline: float | None
     ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
         """POST a streamed request; yield the headers' `AnswerMeta`, then checked chunk dicts.
 
@@ -426,7 +411,7 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    async def apost(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+    async def apost(self, payload: dict[str, Any], deadline: float | None) -> Answered:
         """Async twin of `post`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -447,7 +432,7 @@ class Transport:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     async def astream(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
+        self, payload: dict[str, Any], deadline: float | None
     ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         """Async twin of `stream`."""
         try:
