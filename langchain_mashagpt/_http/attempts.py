@@ -13,7 +13,9 @@ serves `post`, `apost`, `stream` and `astream`, and holds every rule:
   `MAX_RETRY_AFTER`, or than what is left of the deadline, raises at once with
   the wait on the error (`retry_after`);
 - a total `deadline` over every attempt, read and wait;
-- a 400 that names `stream_options` is sent once more without it.
+- a 400 that names `stream_options` is sent once more without it, and the
+  field is left out of every later request to that URL in this process
+  (`to_send`; the refusals are remembered here, and nowhere else).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from langchain_mashagpt._http.deadline import Deadline
 from langchain_mashagpt._http.failures import connection_error, deadline_error, status_error
@@ -56,6 +58,8 @@ ON_RETRY_AFTER: ContextVar[Callable[[float], None] | None] = ContextVar(
 """Told the wait of every 429 that names one (`RedisRateLimiter` sets it in `acquire`)."""
 STREAM_OPTIONS = "stream_options"
 """The one request field left out, once, when the server refuses it."""
+_REFUSED: dict[str, set[str]] = {}
+"""Per URL, the optional request fields its server refused: sent no more in this process."""
 
 
 def server_wait(headers: Mapping[str, str] | None) -> float | None:
@@ -115,9 +119,20 @@ class Attempts:
         url: The URL, for error messages.
         initial_backoff: Seconds before the first computed retry (then doubled).
         clock: A monotonic clock (injected by tests).
+        remember: The URL whose refused fields are remembered for the process
+            (the transport's, with its query); `None`: for this call only.
     """
 
-    __slots__ = ("_dropped", "_initial", "clock", "deadline", "made", "max_retries", "url")
+    __slots__ = (
+        "_dropped",
+        "_initial",
+        "_remember",
+        "clock",
+        "deadline",
+        "made",
+        "max_retries",
+        "url",
+    )
 
     def __init__(
         self,
@@ -127,6 +142,7 @@ class Attempts:
         url: str,
         initial_backoff: float = INITIAL_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
+        remember: str | None = None,
     ) -> None:
         self.max_retries = max_retries
         self.deadline = Deadline(deadline, clock)
@@ -135,6 +151,7 @@ class Attempts:
         self.made = 0
         self._initial = initial_backoff
         self._dropped = False
+        self._remember = remember
 
     def send(self, timeout: float | None = None) -> float | None:
         """Count an attempt about to be sent; return `timeout` cut to what is left of the deadline.
@@ -148,6 +165,19 @@ class Attempts:
         self.check()
         self.made += 1
         return self.deadline.cut(timeout)
+
+    def to_send(self, payload: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+        """`payload` without the fields refused (in this call, or before at this URL).
+
+        Returns:
+            The payload to send, and the optional fields it still has (for `refused`).
+        """
+        refused = _REFUSED.get(self._remember, set()) if self._remember is not None else set()
+        if self._dropped:
+            refused = {*refused, STREAM_OPTIONS}
+        if refused:
+            payload = {k: v for k, v in payload.items() if k not in refused}
+        return payload, frozenset({STREAM_OPTIONS} & payload.keys())
 
     @property
     def ends(self) -> float | None:
@@ -189,6 +219,8 @@ class Attempts:
             and STREAM_OPTIONS.encode() in content
         ):
             self._dropped = True
+            if self._remember is not None:
+                _REFUSED.setdefault(self._remember, set()).add(STREAM_OPTIONS)
             return Retry(0.0, drop=STREAM_OPTIONS)
         hook = ON_RETRY_AFTER.get() if status == 429 else None
         if hook is not None and (wait := server_wait(headers)) is not None:

@@ -64,8 +64,6 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 """The default cap on one answer's body (streamed or not) after decompression."""
 ERROR_BODY_BYTES = 64 * 1024
 """How much of a non-2xx body is read; the rest is not waited for."""
-_REFUSED_FIELDS: dict[str, set[str]] = {}
-"""Per URL, the optional request fields a server refused (sent no more)."""
 
 
 class _Prepared(NamedTuple):
@@ -177,6 +175,7 @@ class Transport:
             deadline=check_deadline(deadline),
             url=self.shown_url,
             initial_backoff=self.initial_backoff,
+            remember=self.url,
         )
 
     def _request(self, client: Any, prepared: _Prepared, attempts: Attempts, body: bytes) -> Any:
@@ -193,18 +192,10 @@ class Transport:
         timeout = (cut(t.connect, left), cut(t.read, left), cut(t.write, left), cut(t.pool, left))
         return client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
 
-    def _body(self, payload: dict[str, Any]) -> tuple[bytes, frozenset[str]]:
-        """The JSON to send, without the fields this URL refused; and the optional ones sent."""
-        refused = _REFUSED_FIELDS.get(self.url, ())
-        if refused:
-            payload = {k: v for k, v in payload.items() if k not in refused}
-        return dumps(payload, BODY), frozenset({"stream_options"} & payload.keys())
-
-    def _step(self, step: Retry, payload: dict[str, Any]) -> tuple[bytes, frozenset[str]]:
-        """Take note of a field to leave out; the body of the next attempt."""
-        if step.drop is not None:
-            _REFUSED_FIELDS.setdefault(self.url, set()).add(step.drop)
-        return self._body(payload)
+    def _body(self, payload: dict[str, Any], attempts: Attempts) -> tuple[bytes, frozenset[str]]:
+        """The JSON of the next attempt, without the fields refused; and the optional ones sent."""
+        payload, sent = attempts.to_send(payload)
+        return dumps(payload, BODY), sent
 
     def _meta(self, r: Any) -> AnswerMeta:
         """What the headers of the answer `r` say: its request id, all of them if asked."""
@@ -231,7 +222,7 @@ class Transport:
         self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
     ) -> Any:
         """Send until a 2xx status line arrives (its body unread), or raise."""
-        body, sent = self._body(payload)
+        body, sent = self._body(payload, attempts)
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
@@ -245,7 +236,7 @@ class Transport:
                 )
             if isinstance(step, MashaGPTError):
                 raise step
-            body, sent = self._step(step, payload)
+            body, sent = self._body(payload, attempts)
             time.sleep(step.wait)
 
     def _refusal(self, r: Any, attempts: Attempts, sent: frozenset[str]) -> Retry | MashaGPTError:
@@ -353,7 +344,7 @@ class Transport:
         self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
     ) -> Any:
         """Async twin of `_open`."""
-        body, sent = self._body(payload)
+        body, sent = self._body(payload, attempts)
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
@@ -368,7 +359,7 @@ class Transport:
                 )
             if isinstance(step, MashaGPTError):
                 raise step
-            body, sent = self._step(step, payload)
+            body, sent = self._body(payload, attempts)
             await asyncio.sleep(step.wait)
 
     async def _arefusal(
