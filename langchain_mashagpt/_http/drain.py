@@ -19,9 +19,9 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncGenerator, Iterator
-from typing import Any
 
 from langchain_mashagpt._http.deadline import ends_after
+from langchain_mashagpt._http.protocols import Response
 from langchain_mashagpt._http.reading import read_now
 from langchain_mashagpt._http.sockets import within
 
@@ -37,7 +37,9 @@ _DRAINS: set[asyncio.Task[None]] = set()
 """The async drains under way (the loop holds its tasks only weakly)."""
 
 
-def finish(response: Any, reads: Iterator[bytes], background: bool, errors: Any) -> bool:
+def finish(
+    response: Response, reads: Iterator[bytes], background: bool, errors: type[Exception]
+) -> bool:
     """Read what is already there of a finished stream; hand the rest to a drain.
 
     Args:
@@ -65,7 +67,7 @@ def finish(response: Any, reads: Iterator[bytes], background: bool, errors: Any)
     return False
 
 
-def _drain(reads: Iterator[bytes], response: Any) -> None:
+def _drain(reads: Iterator[bytes], response: Response) -> None:
     try:
         with within(ends_after(GRACE)):
             read = 0
@@ -81,7 +83,10 @@ def _drain(reads: Iterator[bytes], response: Any) -> None:
 
 
 async def afinish(
-    response: Any, reads: AsyncGenerator[bytes, None], background: bool, errors: Any
+    response: Response,
+    reads: AsyncGenerator[bytes, None],
+    background: bool,
+    errors: type[Exception],
 ) -> bool:
     """Async twin of `finish`; the drain is a task."""
     with contextlib.suppress(errors):
@@ -97,7 +102,7 @@ async def afinish(
     return False
 
 
-async def _adrain(reads: AsyncGenerator[bytes, None], response: Any) -> None:
+async def _adrain(reads: AsyncGenerator[bytes, None], response: Response) -> None:
     try:
         with within(ends_after(GRACE)):
             read = 0

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Generator, Mapping
-from typing import Any, NamedTuple
+from collections.abc import AsyncGenerator, Generator, Mapping, MutableMapping
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -37,6 +37,7 @@ from langchain_mashagpt._http.pool import (  # noqa: F401 - the pools are looked
     shared_async_client,
     shared_client,
 )
+from langchain_mashagpt._http.protocols import AsyncClient, Response, SyncClient
 from langchain_mashagpt._http.reading import araws, encoding, raws
 from langchain_mashagpt._http.redact import Redactor, mask_logs, proxy_secrets, query_secrets
 from langchain_mashagpt._http.response import Answered, AnswerMeta, answer_meta
@@ -66,15 +67,21 @@ ERROR_BODY_BYTES = 64 * 1024
 """How much of a non-2xx body is read; the rest is not waited for."""
 
 
-class _Prepared(NamedTuple):
+_U = TypeVar("_U")
+"""A client's URL type (`_http.protocols`)."""
+_R = TypeVar("_R")
+"""A client's request type (`_http.protocols`)."""
+
+
+class _Prepared(NamedTuple, Generic[_U]):
     """What every request reuses, built in the client's library.
 
     httpx parses a `str` URL and a `dict` of headers again on each request; its
     own `URL` and `Headers` objects it takes as they are.
     """
 
-    url: Any
-    headers: Any
+    url: _U
+    headers: MutableMapping[str, str]
     transport_error: type[Exception]
     timeout_error: type[Exception]
 
@@ -146,18 +153,18 @@ class Transport:
         self._client = client
         self._async_client = async_client
         self.include_response_headers = include_response_headers
-        self._prepared: dict[type, _Prepared] = {}
+        self._prepared: dict[type, _Prepared[object]] = {}
         self._redactor = Redactor(
             self._credential.secret(), *query_secrets(default_query), *proxy_secrets()
         )
         mask_logs(self._redactor)
 
-    def _prepare(self, client: object) -> _Prepared:
+    def _prepare(self, client: SyncClient[_U, _R] | AsyncClient[_U, _R]) -> _Prepared[_U]:
         """URL, headers and error classes for `client`, built once per client class."""
         prepared = self._prepared.get(type(client))
         if prepared is None:
             library = client_library(client)
-            headers = library.Headers()  # its repr masks the key
+            headers: MutableMapping[str, str] = library.Headers()  # its repr masks the key
             self._credential.authorize(headers)
             headers.update(self.headers)
             prepared = _Prepared(
@@ -167,7 +174,7 @@ class Transport:
                 library.TimeoutException,
             )
             self._prepared[type(client)] = prepared
-        return prepared
+        return cast("_Prepared[_U]", prepared)  # built by the library of `client`'s class
 
     def _attempts(self, deadline: float | None) -> Attempts:
         return Attempts(
@@ -178,7 +185,13 @@ class Transport:
             remember=self.url,
         )
 
-    def _request(self, client: Any, prepared: _Prepared, attempts: Attempts, body: bytes) -> Any:
+    def _request(
+        self,
+        client: SyncClient[_U, _R] | AsyncClient[_U, _R],
+        prepared: _Prepared[_U],
+        attempts: Attempts,
+        body: bytes,
+    ) -> _R:
         """The request of the next attempt, each of the client's timeouts cut to the deadline.
 
         Raises:
@@ -197,7 +210,7 @@ class Transport:
         payload, sent = attempts.to_send(payload)
         return dumps(payload, BODY), sent
 
-    def _meta(self, r: Any) -> AnswerMeta:
+    def _meta(self, r: Response) -> AnswerMeta:
         """What the headers of the answer `r` say: its request id, all of them if asked."""
         return answer_meta(r.headers, self.include_response_headers, self._redactor)
 
@@ -219,8 +232,12 @@ class Transport:
     # ------------------------------------------------------------ sync
 
     def _open(
-        self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
-    ) -> Any:
+        self,
+        client: SyncClient[_U, _R],
+        prepared: _Prepared[_U],
+        payload: dict[str, Any],
+        attempts: Attempts,
+    ) -> Response:
         """Send until a 2xx status line arrives (its body unread), or raise."""
         body, sent = self._body(payload, attempts)
         while True:
@@ -239,7 +256,9 @@ class Transport:
             body, sent = self._body(payload, attempts)
             time.sleep(step.wait)
 
-    def _refusal(self, r: Any, attempts: Attempts, sent: frozenset[str]) -> Retry | MashaGPTError:
+    def _refusal(
+        self, r: Response, attempts: Attempts, sent: frozenset[str]
+    ) -> Retry | MashaGPTError:
         """What to do after a non-2xx answer: its raw body (which may echo the key) ends here."""
         try:
             content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True)
@@ -248,7 +267,7 @@ class Transport:
         step = attempts.refused(r.status_code, r.headers, content, sent)
         return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
 
-    def _send(self, client: Any, request: Any, attempts: Attempts) -> Any:
+    def _send(self, client: SyncClient[_U, _R], request: _R, attempts: Attempts) -> Response:
         """Send, until the status line arrives or the deadline passes (see `_http.own_client`)."""
         if self._client is None:  # the pooled client's sockets end by the deadline
             with within(attempts.ends):
@@ -259,7 +278,7 @@ class Transport:
             raise held(attempts.expired()) from None
 
     def _read(
-        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+        self, r: Response, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
     ) -> bytes:
         """A body, decoded and capped: cut at `cap` if `truncate` (error bodies), else refused."""
         reader = Body(encoding(r), cap, what, truncate=truncate)
@@ -341,8 +360,12 @@ class Transport:
     # ------------------------------------------------------------ async twins
 
     async def _aopen(
-        self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
-    ) -> Any:
+        self,
+        client: AsyncClient[_U, _R],
+        prepared: _Prepared[_U],
+        payload: dict[str, Any],
+        attempts: Attempts,
+    ) -> Response:
         """Async twin of `_open`."""
         body, sent = self._body(payload, attempts)
         while True:
@@ -363,7 +386,7 @@ class Transport:
             await asyncio.sleep(step.wait)
 
     async def _arefusal(
-        self, r: Any, attempts: Attempts, sent: frozenset[str]
+        self, r: Response, attempts: Attempts, sent: frozenset[str]
     ) -> Retry | MashaGPTError:
         """Async twin of `_refusal`."""
         try:
@@ -375,7 +398,9 @@ class Transport:
         step = attempts.refused(r.status_code, r.headers, content, sent)
         return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
 
-    async def _asend(self, client: Any, request: Any, attempts: Attempts) -> Any:
+    async def _asend(
+        self, client: AsyncClient[_U, _R], request: _R, attempts: Attempts
+    ) -> Response:
         """Send, until the status line arrives or the deadline passes.
 
         The pooled clients' sockets end by the deadline themselves, and cleanly;
@@ -390,7 +415,7 @@ class Transport:
             raise attempts.expired() from None
 
     async def _aread(
-        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+        self, r: Response, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
     ) -> bytes:
         """Async twin of `_read`."""
         reader = Body(encoding(r), cap, what, truncate=truncate)
