@@ -2,12 +2,14 @@
 
 What to do after each attempt (retry, wait, raise) is asked of `_http.attempts.Attempts`;
 a 2xx body is read after the attempts, so a started answer is never sent again.
-Every body is read within a size cap after decompression (`_http.body.Body`); the
-call's deadline is checked between reads and, on the pooled clients, ends every
-wait at the socket (`_http.sockets`); after `[DONE]` nothing more is waited for
+Every body is read within a size cap after decompression (`_http.body.Body`); a
+stream's body is decoded, parsed and judged by the pure `_http.stream_body.StreamBody`,
+so `stream` and `astream` only read and hand it the bytes. The call's deadline
+is checked between reads and, on the pooled clients, ends every wait at the
+socket (`_http.sockets`); after `[DONE]` nothing more is waited for
 (`_http.drain`). Every error leaves here with the key and any piece of it masked and
 no chained exception (which would carry the request and its `Authorization`
-header).
+header). The clients and responses are typed by `_http.protocols`.
 
 A user's own `http_client`/`http_async_client` (httpx or httpx2) is used as
 given; else the pooled clients of `_http.pool`.
@@ -42,12 +44,8 @@ from langchain_mashagpt._http.reading import araws, encoding, raws
 from langchain_mashagpt._http.redact import Redactor, mask_logs, proxy_secrets, query_secrets
 from langchain_mashagpt._http.response import Answered, AnswerMeta, answer_meta
 from langchain_mashagpt._http.sockets import within
-from langchain_mashagpt._http.sse import (
-    DEFAULT_MAX_EVENT_BYTES,
-    ChunkParser,
-    parse_completion,
-    plain_json_error,
-)
+from langchain_mashagpt._http.sse import DEFAULT_MAX_EVENT_BYTES, parse_completion, plain_json_error
+from langchain_mashagpt._http.stream_body import StreamBody
 from langchain_mashagpt._http.urls import endpoint, shown_url
 from langchain_mashagpt._json import BODY, dumps
 from langchain_mashagpt._version import __version__
@@ -90,6 +88,14 @@ def _failure(exc: Exception) -> str:
     """What a transport exception says, for an error message."""
     text = str(exc)[:500]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _broke_off(
+    attempts: Attempts, prepared: _Prepared[_U], exc: Exception, *, chunks: int
+) -> MashaGPTError:
+    """The error for a 2xx answer whose body broke off with `exc` (it is never sent again)."""
+    timed_out = isinstance(exc, prepared.timeout_error)
+    return attempts.broke_off(_failure(exc), timed_out=timed_out, chunks=chunks)
 
 
 def _not_an_event_stream(headers: Mapping[str, str]) -> bool:
@@ -210,6 +216,10 @@ class Transport:
         payload, sent = attempts.to_send(payload)
         return dumps(payload, BODY), sent
 
+    def _stream_body(self, r: Response, n: int) -> StreamBody:
+        """The pure reader of a 2xx stream's body (`_http.stream_body`)."""
+        return StreamBody(encoding(r), n, self.max_response_bytes, self.max_event_bytes)
+
     def _meta(self, r: Response) -> AnswerMeta:
         """What the headers of the answer `r` say: its request id, all of them if asked."""
         return answer_meta(r.headers, self.include_response_headers, self._redactor)
@@ -300,9 +310,7 @@ class Transport:
             try:  # a 2xx: read outside the attempts, never sent again
                 content = self._read(r, attempts, self.max_response_bytes, "answer")
             except prepared.transport_error as exc:
-                raise attempts.broke_off(
-                    _failure(exc), timed_out=isinstance(exc, prepared.timeout_error), chunks=0
-                ) from None
+                raise _broke_off(attempts, prepared, exc, chunks=0) from None
             finally:
                 r.close()
             return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
@@ -329,32 +337,23 @@ class Transport:
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
                 yield self._meta(r)
-                reader = Body(encoding(r), self.max_response_bytes, "stream")
-                parser, chunks = ChunkParser(n, self.max_event_bytes), 0
-                reads = raws(r, attempts.ends)
+                body, reads = self._stream_body(r, n), raws(r, attempts.ends)
                 try:
                     for raw in reads:
-                        for piece in reader.feed(raw):
-                            for chunk in parser.feed(piece):
-                                chunks += 1
-                                yield chunk
-                        if parser.done:  # whole: the rest of the body is not waited for
+                        yield from body.feed(raw)
+                        if body.done:  # whole: the rest of the body is not waited for
                             pooled = self._client is None
                             handed = finish(r, reads, pooled, prepared.transport_error)
                             return
                         attempts.check()
                 except prepared.transport_error as exc:
-                    raise attempts.broke_off(
-                        _failure(exc),
-                        timed_out=isinstance(exc, prepared.timeout_error),
-                        chunks=chunks,
-                    ) from None
-                yield from parser.close()
+                    raise _broke_off(attempts, prepared, exc, chunks=body.chunks) from None
+                yield from body.close()
             finally:
                 if not handed:
                     r.close()
         except MashaGPTError as exc:
-            raw = piece = b""  # raw bytes that may echo the key end here
+            raw = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     # ------------------------------------------------------------ async twins
@@ -437,9 +436,7 @@ class Transport:
             try:  # a 2xx: read outside the attempts, never sent again
                 content = await self._aread(r, attempts, self.max_response_bytes, "answer")
             except prepared.transport_error as exc:
-                raise attempts.broke_off(
-                    _failure(exc), timed_out=isinstance(exc, prepared.timeout_error), chunks=0
-                ) from None
+                raise _broke_off(attempts, prepared, exc, chunks=0) from None
             finally:
                 await r.aclose()
             return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
@@ -462,34 +459,26 @@ class Transport:
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
                     raise plain_json_error(content, n)
                 yield self._meta(r)
-                reader = Body(encoding(r), self.max_response_bytes, "stream")
-                parser, chunks = ChunkParser(n, self.max_event_bytes), 0
-                reads = araws(r, attempts.ends)
+                body, reads = self._stream_body(r, n), araws(r, attempts.ends)
                 try:
                     async for raw in reads:
-                        for piece in reader.feed(raw):
-                            for chunk in parser.feed(piece):
-                                chunks += 1
-                                yield chunk
-                        if parser.done:
+                        for chunk in body.feed(raw):
+                            yield chunk
+                        if body.done:
                             pooled = self._async_client is None
                             handed = await afinish(r, reads, pooled, prepared.transport_error)
                             return
                         attempts.check()
                 except prepared.transport_error as exc:
-                    raise attempts.broke_off(
-                        _failure(exc),
-                        timed_out=isinstance(exc, prepared.timeout_error),
-                        chunks=chunks,
-                    ) from None
+                    raise _broke_off(attempts, prepared, exc, chunks=body.chunks) from None
                 finally:  # closed in order by us, not by the loop's asyncgen finalizer
                     if not handed:
                         await reads.aclose()
-                for chunk in parser.close():
+                for chunk in body.close():
                     yield chunk
             finally:
                 if not handed:
                     await r.aclose()
         except MashaGPTError as exc:
-            raw = piece = content = b""  # raw bytes that may echo the key end here
+            raw = content = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
