@@ -25,15 +25,14 @@ from langchain_mashagpt._functions.schemas import functions_for
 from langchain_mashagpt._functions.structured import Method, structured_output
 from langchain_mashagpt._http.attempts import INITIAL_BACKOFF
 from langchain_mashagpt._http.clients import AsyncHTTPClient, SyncHTTPClient
+from langchain_mashagpt._http.deadline import DEFAULT_DEADLINE, check_deadline
 from langchain_mashagpt._http.options import (
-    check_deadline,
     check_retry_backoff,
     check_timeout,
     client_settings,
     transport_options,
 )
 from langchain_mashagpt._http.transport import (
-    DEFAULT_DEADLINE,
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     Transport,

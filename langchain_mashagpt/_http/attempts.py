@@ -13,7 +13,9 @@ serves `post`, `apost`, `stream` and `astream`, and holds every rule:
   `MAX_RETRY_AFTER`, or than what is left of the deadline, raises at once with
   the wait on the error (`retry_after`);
 - a total `deadline` over every attempt, read and wait;
-- a 400 that names `stream_options` is sent once more without it.
+- a 400 that names `stream_options` is sent once more without it, and the
+  field is left out of every later request to that URL in this process
+  (`to_send`; the refusals are remembered here, and nowhere else).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from langchain_mashagpt._http.deadline import Deadline
 from langchain_mashagpt._http.failures import connection_error, deadline_error, status_error
 from langchain_mashagpt.errors import APIConnectionError, DeadlineExceededError, MashaGPTError
 
@@ -55,6 +58,8 @@ ON_RETRY_AFTER: ContextVar[Callable[[float], None] | None] = ContextVar(
 """Told the wait of every 429 that names one (`RedisRateLimiter` sets it in `acquire`)."""
 STREAM_OPTIONS = "stream_options"
 """The one request field left out, once, when the server refuses it."""
+_REFUSED: dict[str, set[str]] = {}
+"""Per URL, the optional request fields its server refused: sent no more in this process."""
 
 
 def server_wait(headers: Mapping[str, str] | None) -> float | None:
@@ -114,9 +119,20 @@ class Attempts:
         url: The URL, for error messages.
         initial_backoff: Seconds before the first computed retry (then doubled).
         clock: A monotonic clock (injected by tests).
+        remember: The URL whose refused fields are remembered for the process
+            (the transport's, with its query); `None`: for this call only.
     """
 
-    __slots__ = ("_dropped", "_ends", "_initial", "clock", "deadline", "made", "max_retries", "url")
+    __slots__ = (
+        "_dropped",
+        "_initial",
+        "_remember",
+        "clock",
+        "deadline",
+        "made",
+        "max_retries",
+        "url",
+    )
 
     def __init__(
         self,
@@ -126,37 +142,51 @@ class Attempts:
         url: str,
         initial_backoff: float = INITIAL_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
+        remember: str | None = None,
     ) -> None:
         self.max_retries = max_retries
-        self.deadline = deadline
+        self.deadline = Deadline(deadline, clock)
         self.url = url
         self.clock = clock
         self.made = 0
         self._initial = initial_backoff
         self._dropped = False
-        self._ends = None if deadline is None else clock() + deadline
+        self._remember = remember
 
-    def send(self, timeout: float | None) -> float | None:
-        """Count an attempt about to be sent; return its read timeout (within the deadline).
+    def send(self, timeout: float | None = None) -> float | None:
+        """Count an attempt about to be sent; return `timeout` cut to what is left of the deadline.
+
+        Without a `timeout`, that is what is left (`None`: no deadline either);
+        the transport cuts each of the client's timeouts to it.
 
         Raises:
             DeadlineExceededError: Nothing is left of the deadline.
         """
         self.check()
         self.made += 1
-        left = self.left()
-        if left is None:
-            return timeout
-        return left if timeout is None else min(timeout, left)
+        return self.deadline.cut(timeout)
+
+    def to_send(self, payload: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+        """`payload` without the fields refused (in this call, or before at this URL).
+
+        Returns:
+            The payload to send, and the optional fields it still has (for `refused`).
+        """
+        refused = _REFUSED.get(self._remember, set()) if self._remember is not None else set()
+        if self._dropped:
+            refused = {*refused, STREAM_OPTIONS}
+        if refused:
+            payload = {k: v for k, v in payload.items() if k not in refused}
+        return payload, frozenset({STREAM_OPTIONS} & payload.keys())
 
     @property
     def ends(self) -> float | None:
         """When the call must end, in the clock's time (`time.monotonic()`), or `None`."""
-        return self._ends
+        return self.deadline.ends
 
     def left(self) -> float | None:
         """Seconds left of the deadline, or `None` without one."""
-        return None if self._ends is None else self._ends - self.clock()
+        return self.deadline.left()
 
     def check(self) -> None:
         """Raise if the deadline has passed (called between reads).
@@ -164,12 +194,12 @@ class Attempts:
         Raises:
             DeadlineExceededError: The deadline has passed.
         """
-        if self._ends is not None and self.clock() >= self._ends:
+        if self.deadline.passed():
             raise self.expired()
 
     def expired(self) -> DeadlineExceededError:
         """The error for a call past its deadline."""
-        return deadline_error(self.deadline or 0.0, self.url, self.made)
+        return deadline_error(self.deadline.seconds or 0.0, self.url, self.made)
 
     def refused(
         self, status: int, headers: Mapping[str, str], content: bytes, sent: frozenset[str]
@@ -189,6 +219,8 @@ class Attempts:
             and STREAM_OPTIONS.encode() in content
         ):
             self._dropped = True
+            if self._remember is not None:
+                _REFUSED.setdefault(self._remember, set()).add(STREAM_OPTIONS)
             return Retry(0.0, drop=STREAM_OPTIONS)
         hook = ON_RETRY_AFTER.get() if status == 429 else None
         if hook is not None and (wait := server_wait(headers)) is not None:
@@ -217,7 +249,7 @@ class Attempts:
                 attempts=self.made,
                 retry_after=wait,
                 hint=f"The server asks to wait {wait:g} s, more than is left of the call's "
-                f"deadline ({self.deadline:g} s): try again after that time (the "
+                f"deadline ({self.deadline.seconds:g} s): try again after that time (the "
                 "error's retry_after).",
             )
         return self._retry(wait)
@@ -229,7 +261,7 @@ class Attempts:
             failure: What failed, e.g. `"ConnectError: [Errno 111] Connection refused"`.
             timed_out: Whether it was a timeout.
         """
-        if self._ends is not None and self.clock() >= self._ends:
+        if self.deadline.passed():
             return self.expired()
         if self.made > self.max_retries:
             return connection_error(failure, self.url, timed_out=timed_out, attempts=self.made)
@@ -237,7 +269,7 @@ class Attempts:
 
     def broke_off(self, failure: str, *, timed_out: bool, chunks: int) -> APIConnectionError:
         """The error for a 2xx answer that broke off: it is never sent again."""
-        if self._ends is not None and self.clock() >= self._ends:
+        if self.deadline.passed():
             return self.expired()
         return connection_error(
             failure,

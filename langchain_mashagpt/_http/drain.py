@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import time
 from collections.abc import AsyncGenerator, Iterator
-from typing import Any
 
+from langchain_mashagpt._http.deadline import ends_after
+from langchain_mashagpt._http.protocols import Response
 from langchain_mashagpt._http.reading import read_now
 from langchain_mashagpt._http.sockets import within
 
@@ -37,7 +37,9 @@ _DRAINS: set[asyncio.Task[None]] = set()
 """The async drains under way (the loop holds its tasks only weakly)."""
 
 
-def finish(response: Any, reads: Iterator[bytes], background: bool, errors: Any) -> bool:
+def finish(
+    response: Response, reads: Iterator[bytes], background: bool, errors: type[Exception]
+) -> bool:
     """Read what is already there of a finished stream; hand the rest to a drain.
 
     Args:
@@ -65,9 +67,9 @@ def finish(response: Any, reads: Iterator[bytes], background: bool, errors: Any)
     return False
 
 
-def _drain(reads: Iterator[bytes], response: Any) -> None:
+def _drain(reads: Iterator[bytes], response: Response) -> None:
     try:
-        with within(time.monotonic() + GRACE):
+        with within(ends_after(GRACE)):
             read = 0
             for raw in reads:
                 read += len(raw)
@@ -81,7 +83,10 @@ def _drain(reads: Iterator[bytes], response: Any) -> None:
 
 
 async def afinish(
-    response: Any, reads: AsyncGenerator[bytes, None], background: bool, errors: Any
+    response: Response,
+    reads: AsyncGenerator[bytes, None],
+    background: bool,
+    errors: type[Exception],
 ) -> bool:
     """Async twin of `finish`; the drain is a task."""
     with contextlib.suppress(errors):
@@ -97,9 +102,9 @@ async def afinish(
     return False
 
 
-async def _adrain(reads: AsyncGenerator[bytes, None], response: Any) -> None:
+async def _adrain(reads: AsyncGenerator[bytes, None], response: Response) -> None:
     try:
-        with within(time.monotonic() + GRACE):
+        with within(ends_after(GRACE)):
             read = 0
             async for raw in reads:
                 read += len(raw)

@@ -11,11 +11,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_mashagpt._encodable import plain_number
 from langchain_mashagpt._http.urls import check_headers
 
 __all__ = [
-    "check_deadline",
     "check_retry_backoff",
     "check_timeout",
     "client_settings",
@@ -30,7 +28,6 @@ _CLIENT_FIELDS = (
     "timeout",
     "max_retries",
     "retry_backoff",
-    "deadline",
     "max_response_bytes",
     "max_event_bytes",
     "http_client",
@@ -52,26 +49,6 @@ def check_timeout(timeout: float | None) -> float | None:
             f"got {timeout!r}."
         )
     return timeout
-
-
-def check_deadline(deadline: object) -> float | None:
-    """A call's `deadline` if it can work: `None` (no limit) or a number of seconds above 0.
-
-    Checked on the field and on a per-call `deadline=`, before anything is sent;
-    numpy's numbers are taken as the Python numbers they are.
-
-    Raises:
-        ValueError: Zero, a negative number, NaN, or not a number.
-    """
-    deadline = plain_number(deadline)
-    if deadline is None:
-        return None
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not deadline > 0:
-        raise ValueError(
-            "deadline must be a number of seconds above 0 (the most one call may take), "
-            f"or None for no limit; got {deadline!r}."
-        )
-    return float(deadline)
 
 
 def check_retry_backoff(seconds: float) -> float:

@@ -21,8 +21,9 @@ import os
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar, cast
 
+from langchain_mashagpt._http.protocols import Response, SyncClient
 from langchain_mashagpt.errors import DeadlineExceededError
 
 __all__ = ["OWN_CLIENT_NOTE", "WORKER", "held", "send_within"]
@@ -39,6 +40,10 @@ OWN_CLIENT_NOTE = (
 """What a deadline error adds when the user's own client was still waiting."""
 
 
+_U = TypeVar("_U")
+_R = TypeVar("_R")
+
+
 class _Send:
     """One `client.send` in a thread: its outcome, or, once abandoned, its answer closed."""
 
@@ -48,10 +53,10 @@ class _Send:
         self.done = threading.Event()
         self.lock = threading.Lock()
         self.abandoned = False
-        self.response: Any = None
+        self.response: Response | None = None
         self.error: BaseException | None = None
 
-    def run(self, client: Any, request: Any) -> None:
+    def run(self, client: SyncClient[_U, _R], request: _R) -> None:
         try:
             response = client.send(request, stream=True)
         except BaseException as exc:  # handed to the caller, who raises it
@@ -104,7 +109,7 @@ _WORKERS = _Workers()
 os.register_at_fork(after_in_child=_WORKERS.forget)
 
 
-def send_within(client: Any, request: Any, left: float | None) -> Any:
+def send_within(client: SyncClient[_U, _R], request: _R, left: float | None) -> Response:
     """`client.send(request, stream=True)`, waited for at most `left` seconds (`None`: always).
 
     Raises:
@@ -125,7 +130,7 @@ def send_within(client: Any, request: Any, left: float | None) -> Any:
     if send.error is not None:
         error, send.error = send.error, None  # no reference cycle through the frame
         raise error
-    return send.response
+    return cast("Response", send.response)  # set, as no error was
 
 
 def held(exc: DeadlineExceededError) -> DeadlineExceededError:

@@ -10,17 +10,19 @@ from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 from langchain_mashagpt._http import borrowed
+from langchain_mashagpt._http.deadline import earlier
+from langchain_mashagpt._http.protocols import Response
 from langchain_mashagpt._http.sockets import DEADLINE
 
 __all__ = ["araws", "encoding", "raws", "read_now"]
 
 
-def encoding(response: Any) -> str:
+def encoding(response: Response) -> str:
     """The `Content-Encoding` still to undo (none once the client has read the body)."""
     return "" if response.is_stream_consumed else response.headers.get("content-encoding", "")
 
 
-def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
+def raws(response: Response, ends: float | None = None) -> Iterator[bytes]:
     """The raw reads of a body, each ending by `ends` or an earlier deadline in force.
 
     The deadline is set around each read only (`_http.sockets.DEADLINE`), never
@@ -32,8 +34,7 @@ def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
     reads = response.iter_raw()
     get, set_, reset = DEADLINE.get, DEADLINE.set, DEADLINE.reset  # once: this runs per read
     while True:
-        outer = get()
-        token = set_(ends if outer is None or (ends is not None and ends < outer) else outer)
+        token = set_(earlier(ends, get()))
         try:
             raw = next(reads, None)
         finally:
@@ -43,7 +44,7 @@ def raws(response: Any, ends: float | None = None) -> Iterator[bytes]:
         yield raw
 
 
-async def araws(response: Any, ends: float | None = None) -> AsyncGenerator[bytes, None]:
+async def araws(response: Response, ends: float | None = None) -> AsyncGenerator[bytes, None]:
     """Async twin of `raws`."""
     if response.is_stream_consumed:
         yield response.content
@@ -51,8 +52,7 @@ async def araws(response: Any, ends: float | None = None) -> AsyncGenerator[byte
     reads = response.aiter_raw()
     get, set_, reset = DEADLINE.get, DEADLINE.set, DEADLINE.reset
     while True:
-        outer = get()
-        token = set_(ends if outer is None or (ends is not None and ends < outer) else outer)
+        token = set_(earlier(ends, get()))
         try:
             raw = await anext(reads, None)
         finally:

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from langchain_mashagpt._http import borrowed
+from langchain_mashagpt._http.deadline import cut, remaining
 
 __all__ = ["DEADLINE", "bound_sockets", "within"]
 
@@ -54,13 +55,12 @@ def _cut(
 
     Runs on every read: the lookups are bound once, as defaults.
     """
-    ends = _ends()
-    if ends is None:
+    left = remaining(_ends(), _now)
+    if left is None:
         return timeout
-    left = ends - _now()
     if left <= 0:
         raise error("The call's deadline has passed.")
-    return left if timeout is None or timeout > left else timeout
+    return cut(timeout, left)
 
 
 class _Stream:

@@ -2,12 +2,14 @@
 
 What to do after each attempt (retry, wait, raise) is asked of `_http.attempts.Attempts`;
 a 2xx body is read after the attempts, so a started answer is never sent again.
-Every body is read within a size cap after decompression (`_http.body.Body`); the
-call's deadline is checked between reads and, on the pooled clients, ends every
-wait at the socket (`_http.sockets`); after `[DONE]` nothing more is waited for
+Every body is read within a size cap after decompression (`_http.body.Body`); a
+stream's body is decoded, parsed and judged by the pure `_http.stream_body.StreamBody`,
+so `stream` and `astream` only read and hand it the bytes. The call's deadline
+is checked between reads and, on the pooled clients, ends every wait at the
+socket (`_http.sockets`); after `[DONE]` nothing more is waited for
 (`_http.drain`). Every error leaves here with the key and any piece of it masked and
 no chained exception (which would carry the request and its `Authorization`
-header).
+header). The clients and responses are typed by `_http.protocols`.
 
 A user's own `http_client`/`http_async_client` (httpx or httpx2) is used as
 given; else the pooled clients of `_http.pool`.
@@ -17,8 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Generator, Mapping
-from typing import Any, NamedTuple
+from collections.abc import AsyncGenerator, Generator, Mapping, MutableMapping
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -26,8 +28,8 @@ from langchain_mashagpt._http.attempts import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._http.body import ACCEPT_ENCODING, Body
 from langchain_mashagpt._http.clients import client_library
 from langchain_mashagpt._http.credential import Credential
+from langchain_mashagpt._http.deadline import check_deadline, cut
 from langchain_mashagpt._http.drain import afinish, finish
-from langchain_mashagpt._http.options import check_deadline
 from langchain_mashagpt._http.own_client import held, send_within
 from langchain_mashagpt._http.pool import (  # noqa: F401 - the pools are looked at by tests
     _ASYNC_CLIENTS,
@@ -37,23 +39,19 @@ from langchain_mashagpt._http.pool import (  # noqa: F401 - the pools are looked
     shared_async_client,
     shared_client,
 )
+from langchain_mashagpt._http.protocols import AsyncClient, Response, SyncClient
 from langchain_mashagpt._http.reading import araws, encoding, raws
 from langchain_mashagpt._http.redact import Redactor, mask_logs, proxy_secrets, query_secrets
 from langchain_mashagpt._http.response import Answered, AnswerMeta, answer_meta
 from langchain_mashagpt._http.sockets import within
-from langchain_mashagpt._http.sse import (
-    DEFAULT_MAX_EVENT_BYTES,
-    ChunkParser,
-    parse_completion,
-    plain_json_error,
-)
+from langchain_mashagpt._http.sse import DEFAULT_MAX_EVENT_BYTES, parse_completion, plain_json_error
+from langchain_mashagpt._http.stream_body import StreamBody
 from langchain_mashagpt._http.urls import endpoint, shown_url
 from langchain_mashagpt._json import BODY, dumps
 from langchain_mashagpt._version import __version__
 from langchain_mashagpt.errors import DeadlineExceededError, MashaGPTError
 
 __all__ = [
-    "DEFAULT_DEADLINE",
     "DEFAULT_MAX_EVENT_BYTES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "Transport",
@@ -61,27 +59,27 @@ __all__ = [
     "httpx",
 ]
 
-DEFAULT_DEADLINE = 600.0
-"""Seconds one call may take in all (attempts, reads, waits) unless told otherwise."""
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 """The default cap on one answer's body (streamed or not) after decompression."""
-_DEFAULT: Any = object()
-"""`deadline` not given for a call: the transport's own applies."""
 ERROR_BODY_BYTES = 64 * 1024
 """How much of a non-2xx body is read; the rest is not waited for."""
-_REFUSED_FIELDS: dict[str, set[str]] = {}
-"""Per URL, the optional request fields a server refused (sent no more)."""
 
 
-class _Prepared(NamedTuple):
+_U = TypeVar("_U")
+"""A client's URL type (`_http.protocols`)."""
+_R = TypeVar("_R")
+"""A client's request type (`_http.protocols`)."""
+
+
+class _Prepared(NamedTuple, Generic[_U]):
     """What every request reuses, built in the client's library.
 
     httpx parses a `str` URL and a `dict` of headers again on each request; its
     own `URL` and `Headers` objects it takes as they are.
     """
 
-    url: Any
-    headers: Any
+    url: _U
+    headers: MutableMapping[str, str]
     transport_error: type[Exception]
     timeout_error: type[Exception]
 
@@ -90,6 +88,14 @@ def _failure(exc: Exception) -> str:
     """What a transport exception says, for an error message."""
     text = str(exc)[:500]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _broke_off(
+    attempts: Attempts, prepared: _Prepared[_U], exc: Exception, *, chunks: int
+) -> MashaGPTError:
+    """The error for a 2xx answer whose body broke off with `exc` (it is never sent again)."""
+    timed_out = isinstance(exc, prepared.timeout_error)
+    return attempts.broke_off(_failure(exc), timed_out=timed_out, chunks=chunks)
 
 
 def _not_an_event_stream(headers: Mapping[str, str]) -> bool:
@@ -109,7 +115,6 @@ class Transport:
         default_headers: Extra headers sent with every request.
         timeout: Seconds for connecting and for each read (of the shared clients).
         max_retries: Retries after the first attempt.
-        deadline: Seconds a call may take in all, unless a call says otherwise.
         max_response_bytes: The most bytes of one answer, after decompression.
         max_event_bytes: The longest line, and the most data of one streamed event.
         initial_backoff: Seconds before the first retry when the server does not say.
@@ -130,7 +135,6 @@ class Transport:
         default_headers: Mapping[str, str] | None = None,
         timeout: float | None,
         max_retries: int,
-        deadline: float | None = DEFAULT_DEADLINE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         initial_backoff: float = INITIAL_BACKOFF,
@@ -149,25 +153,24 @@ class Transport:
         }
         self.timeout = timeout
         self.max_retries = max_retries
-        self.deadline = deadline
         self.max_response_bytes = max_response_bytes
         self.max_event_bytes = max_event_bytes
         self.initial_backoff = initial_backoff
         self._client = client
         self._async_client = async_client
         self.include_response_headers = include_response_headers
-        self._prepared: dict[type, _Prepared] = {}
+        self._prepared: dict[type, _Prepared[object]] = {}
         self._redactor = Redactor(
             self._credential.secret(), *query_secrets(default_query), *proxy_secrets()
         )
         mask_logs(self._redactor)
 
-    def _prepare(self, client: object) -> _Prepared:
+    def _prepare(self, client: SyncClient[_U, _R] | AsyncClient[_U, _R]) -> _Prepared[_U]:
         """URL, headers and error classes for `client`, built once per client class."""
         prepared = self._prepared.get(type(client))
         if prepared is None:
             library = client_library(client)
-            headers = library.Headers()  # its repr masks the key
+            headers: MutableMapping[str, str] = library.Headers()  # its repr masks the key
             self._credential.authorize(headers)
             headers.update(self.headers)
             prepared = _Prepared(
@@ -177,51 +180,47 @@ class Transport:
                 library.TimeoutException,
             )
             self._prepared[type(client)] = prepared
-        return prepared
+        return cast("_Prepared[_U]", prepared)  # built by the library of `client`'s class
 
     def _attempts(self, deadline: float | None) -> Attempts:
         return Attempts(
             max_retries=self.max_retries,
-            deadline=check_deadline(self.deadline if deadline is _DEFAULT else deadline),
+            deadline=check_deadline(deadline),
             url=self.shown_url,
             initial_backoff=self.initial_backoff,
+            remember=self.url,
         )
 
-    def _request(self, client: Any, prepared: _Prepared, attempts: Attempts, body: bytes) -> Any:
-        """The request of the next attempt, its timeouts cut to what is left of the deadline."""
-        attempts.send(self.timeout)
-        left = attempts.left()
-        timeout: Any = None
-        if left is not None:
-            t = client.timeout
-            timeout = type(t)(
-                connect=min(t.connect, left) if t.connect is not None else left,
-                read=min(t.read, left) if t.read is not None else left,
-                write=min(t.write, left) if t.write is not None else left,
-                pool=min(t.pool, left) if t.pool is not None else left,
-            )
-        return client.build_request(
-            "POST",
-            prepared.url,
-            content=body,
-            headers=prepared.headers,
-            **({"timeout": timeout} if timeout is not None else {}),
-        )
+    def _request(
+        self,
+        client: SyncClient[_U, _R] | AsyncClient[_U, _R],
+        prepared: _Prepared[_U],
+        attempts: Attempts,
+        body: bytes,
+    ) -> _R:
+        """The request of the next attempt, each of the client's timeouts cut to the deadline.
 
-    def _body(self, payload: dict[str, Any]) -> tuple[bytes, frozenset[str]]:
-        """The JSON to send, without the fields this URL refused; and the optional ones sent."""
-        refused = _REFUSED_FIELDS.get(self.url, ())
-        if refused:
-            payload = {k: v for k, v in payload.items() if k not in refused}
-        return dumps(payload, BODY), frozenset({"stream_options"} & payload.keys())
+        Raises:
+            DeadlineExceededError: Nothing is left of the deadline.
+        """
+        left = attempts.send()  # what is left of the deadline
+        url, headers = prepared.url, prepared.headers
+        if left is None:
+            return client.build_request("POST", url, content=body, headers=headers)
+        t = client.timeout
+        timeout = (cut(t.connect, left), cut(t.read, left), cut(t.write, left), cut(t.pool, left))
+        return client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
 
-    def _step(self, step: Retry, payload: dict[str, Any]) -> tuple[bytes, frozenset[str]]:
-        """Take note of a field to leave out; the body of the next attempt."""
-        if step.drop is not None:
-            _REFUSED_FIELDS.setdefault(self.url, set()).add(step.drop)
-        return self._body(payload)
+    def _body(self, payload: dict[str, Any], attempts: Attempts) -> tuple[bytes, frozenset[str]]:
+        """The JSON of the next attempt, without the fields refused; and the optional ones sent."""
+        payload, sent = attempts.to_send(payload)
+        return dumps(payload, BODY), sent
 
-    def _meta(self, r: Any) -> AnswerMeta:
+    def _stream_body(self, r: Response, n: int) -> StreamBody:
+        """The pure reader of a 2xx stream's body (`_http.stream_body`)."""
+        return StreamBody(encoding(r), n, self.max_response_bytes, self.max_event_bytes)
+
+    def _meta(self, r: Response) -> AnswerMeta:
         """What the headers of the answer `r` say: its request id, all of them if asked."""
         return answer_meta(r.headers, self.include_response_headers, self._redactor)
 
@@ -243,10 +242,14 @@ class Transport:
     # ------------------------------------------------------------ sync
 
     def _open(
-        self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
-    ) -> Any:
+        self,
+        client: SyncClient[_U, _R],
+        prepared: _Prepared[_U],
+        payload: dict[str, Any],
+        attempts: Attempts,
+    ) -> Response:
         """Send until a 2xx status line arrives (its body unread), or raise."""
-        body, sent = self._body(payload)
+        body, sent = self._body(payload, attempts)
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
@@ -260,10 +263,12 @@ class Transport:
                 )
             if isinstance(step, MashaGPTError):
                 raise step
-            body, sent = self._step(step, payload)
+            body, sent = self._body(payload, attempts)
             time.sleep(step.wait)
 
-    def _refusal(self, r: Any, attempts: Attempts, sent: frozenset[str]) -> Retry | MashaGPTError:
+    def _refusal(
+        self, r: Response, attempts: Attempts, sent: frozenset[str]
+    ) -> Retry | MashaGPTError:
         """What to do after a non-2xx answer: its raw body (which may echo the key) ends here."""
         try:
             content = self._read(r, attempts, ERROR_BODY_BYTES, "error answer", truncate=True)
@@ -272,7 +277,7 @@ class Transport:
         step = attempts.refused(r.status_code, r.headers, content, sent)
         return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
 
-    def _send(self, client: Any, request: Any, attempts: Attempts) -> Any:
+    def _send(self, client: SyncClient[_U, _R], request: _R, attempts: Attempts) -> Response:
         """Send, until the status line arrives or the deadline passes (see `_http.own_client`)."""
         if self._client is None:  # the pooled client's sockets end by the deadline
             with within(attempts.ends):
@@ -283,7 +288,7 @@ class Transport:
             raise held(attempts.expired()) from None
 
     def _read(
-        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+        self, r: Response, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
     ) -> bytes:
         """A body, decoded and capped: cut at `cap` if `truncate` (error bodies), else refused."""
         reader = Body(encoding(r), cap, what, truncate=truncate)
@@ -295,7 +300,7 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+    def post(self, payload: dict[str, Any], deadline: float | None) -> Answered:
         """POST a non-streamed request; return the checked JSON and what its headers say."""
         try:
             client = self._client or shared_client(self.timeout)
@@ -305,9 +310,7 @@ class Transport:
             try:  # a 2xx: read outside the attempts, never sent again
                 content = self._read(r, attempts, self.max_response_bytes, "answer")
             except prepared.transport_error as exc:
-                raise attempts.broke_off(
-                    _failure(exc), timed_out=isinstance(exc, prepared.timeout_error), chunks=0
-                ) from None
+                raise _broke_off(attempts, prepared, exc, chunks=0) from None
             finally:
                 r.close()
             return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
@@ -316,7 +319,7 @@ class Transport:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     def stream(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
+        self, payload: dict[str, Any], deadline: float | None
     ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
         """POST a streamed request; yield the headers' `AnswerMeta`, then checked chunk dicts.
 
@@ -334,41 +337,36 @@ class Transport:
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
                 yield self._meta(r)
-                reader = Body(encoding(r), self.max_response_bytes, "stream")
-                parser, chunks = ChunkParser(n, self.max_event_bytes), 0
-                reads = raws(r, attempts.ends)
+                body, reads = self._stream_body(r, n), raws(r, attempts.ends)
                 try:
                     for raw in reads:
-                        for piece in reader.feed(raw):
-                            for chunk in parser.feed(piece):
-                                chunks += 1
-                                yield chunk
-                        if parser.done:  # whole: the rest of the body is not waited for
+                        yield from body.feed(raw)
+                        if body.done:  # whole: the rest of the body is not waited for
                             pooled = self._client is None
                             handed = finish(r, reads, pooled, prepared.transport_error)
                             return
                         attempts.check()
                 except prepared.transport_error as exc:
-                    raise attempts.broke_off(
-                        _failure(exc),
-                        timed_out=isinstance(exc, prepared.timeout_error),
-                        chunks=chunks,
-                    ) from None
-                yield from parser.close()
+                    raise _broke_off(attempts, prepared, exc, chunks=body.chunks) from None
+                yield from body.close()
             finally:
                 if not handed:
                     r.close()
         except MashaGPTError as exc:
-            raw = piece = b""  # raw bytes that may echo the key end here
+            raw = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     # ------------------------------------------------------------ async twins
 
     async def _aopen(
-        self, client: Any, prepared: _Prepared, payload: dict[str, Any], attempts: Attempts
-    ) -> Any:
+        self,
+        client: AsyncClient[_U, _R],
+        prepared: _Prepared[_U],
+        payload: dict[str, Any],
+        attempts: Attempts,
+    ) -> Response:
         """Async twin of `_open`."""
-        body, sent = self._body(payload)
+        body, sent = self._body(payload, attempts)
         while True:
             request = self._request(client, prepared, attempts, body)
             try:
@@ -383,11 +381,11 @@ class Transport:
                 )
             if isinstance(step, MashaGPTError):
                 raise step
-            body, sent = self._step(step, payload)
+            body, sent = self._body(payload, attempts)
             await asyncio.sleep(step.wait)
 
     async def _arefusal(
-        self, r: Any, attempts: Attempts, sent: frozenset[str]
+        self, r: Response, attempts: Attempts, sent: frozenset[str]
     ) -> Retry | MashaGPTError:
         """Async twin of `_refusal`."""
         try:
@@ -399,7 +397,9 @@ class Transport:
         step = attempts.refused(r.status_code, r.headers, content, sent)
         return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
 
-    async def _asend(self, client: Any, request: Any, attempts: Attempts) -> Any:
+    async def _asend(
+        self, client: AsyncClient[_U, _R], request: _R, attempts: Attempts
+    ) -> Response:
         """Send, until the status line arrives or the deadline passes.
 
         The pooled clients' sockets end by the deadline themselves, and cleanly;
@@ -414,7 +414,7 @@ class Transport:
             raise attempts.expired() from None
 
     async def _aread(
-        self, r: Any, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
+        self, r: Response, attempts: Attempts, cap: int, what: str, *, truncate: bool = False
     ) -> bytes:
         """Async twin of `_read`."""
         reader = Body(encoding(r), cap, what, truncate=truncate)
@@ -426,7 +426,7 @@ class Transport:
             attempts.check()
         return b"".join(parts)
 
-    async def apost(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+    async def apost(self, payload: dict[str, Any], deadline: float | None) -> Answered:
         """Async twin of `post`."""
         try:
             client = self._async_client or await shared_async_client(self.timeout)
@@ -436,9 +436,7 @@ class Transport:
             try:  # a 2xx: read outside the attempts, never sent again
                 content = await self._aread(r, attempts, self.max_response_bytes, "answer")
             except prepared.transport_error as exc:
-                raise attempts.broke_off(
-                    _failure(exc), timed_out=isinstance(exc, prepared.timeout_error), chunks=0
-                ) from None
+                raise _broke_off(attempts, prepared, exc, chunks=0) from None
             finally:
                 await r.aclose()
             return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
@@ -447,7 +445,7 @@ class Transport:
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     async def astream(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
+        self, payload: dict[str, Any], deadline: float | None
     ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         """Async twin of `stream`."""
         try:
@@ -461,34 +459,26 @@ class Transport:
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
                     raise plain_json_error(content, n)
                 yield self._meta(r)
-                reader = Body(encoding(r), self.max_response_bytes, "stream")
-                parser, chunks = ChunkParser(n, self.max_event_bytes), 0
-                reads = araws(r, attempts.ends)
+                body, reads = self._stream_body(r, n), araws(r, attempts.ends)
                 try:
                     async for raw in reads:
-                        for piece in reader.feed(raw):
-                            for chunk in parser.feed(piece):
-                                chunks += 1
-                                yield chunk
-                        if parser.done:
+                        for chunk in body.feed(raw):
+                            yield chunk
+                        if body.done:
                             pooled = self._async_client is None
                             handed = await afinish(r, reads, pooled, prepared.transport_error)
                             return
                         attempts.check()
                 except prepared.transport_error as exc:
-                    raise attempts.broke_off(
-                        _failure(exc),
-                        timed_out=isinstance(exc, prepared.timeout_error),
-                        chunks=chunks,
-                    ) from None
+                    raise _broke_off(attempts, prepared, exc, chunks=body.chunks) from None
                 finally:  # closed in order by us, not by the loop's asyncgen finalizer
                     if not handed:
                         await reads.aclose()
-                for chunk in parser.close():
+                for chunk in body.close():
                     yield chunk
             finally:
                 if not handed:
                     await r.aclose()
         except MashaGPTError as exc:
-            raw = piece = content = b""  # raw bytes that may echo the key end here
+            raw = content = b""  # raw bytes that may echo the key end here
             raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose

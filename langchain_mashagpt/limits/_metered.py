@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from langchain_mashagpt._http.response import Answered, AnswerMeta
-from langchain_mashagpt._http.transport import _DEFAULT, Transport, aclosing_stream
+from langchain_mashagpt._http.transport import Transport, aclosing_stream
 
 if TYPE_CHECKING:
     from langchain_mashagpt.limits._budget import RedisEnergyBudget, Reservation
@@ -113,14 +113,13 @@ class MeteredTransport(Transport):
         super().__init__(**options)
         self.energy_budget = energy_budget
 
-    def _held(self, deadline: Any) -> _Held | None:
+    def _held(self, deadline: float | None) -> _Held | None:
         budgets = budgets_of(self.energy_budget)
         if not budgets:
             return None
-        seconds = self.deadline if deadline is _DEFAULT else deadline
-        return _Held(budgets, [b.ttl_for(seconds) for b in budgets])
+        return _Held(budgets, [b.ttl_for(deadline) for b in budgets])
 
-    def post(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+    def post(self, payload: dict[str, Any], deadline: float | None) -> Answered:
         """`Transport.post` inside a reservation."""
         if (held := self._held(deadline)) is None:
             return super().post(payload, deadline)
@@ -133,7 +132,7 @@ class MeteredTransport(Transport):
         held.settle(completion.body.get("usage"))
         return completion
 
-    async def apost(self, payload: dict[str, Any], deadline: float | None = _DEFAULT) -> Answered:
+    async def apost(self, payload: dict[str, Any], deadline: float | None) -> Answered:
         """Async twin of `post`."""
         if (held := self._held(deadline)) is None:
             return await super().apost(payload, deadline)
@@ -147,7 +146,7 @@ class MeteredTransport(Transport):
         return completion
 
     def stream(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
+        self, payload: dict[str, Any], deadline: float | None
     ) -> Generator[dict[str, Any] | AnswerMeta, None, None]:
         """`Transport.stream` inside a reservation, settled at the usage chunk."""
         if (held := self._held(deadline)) is None:
@@ -177,7 +176,7 @@ class MeteredTransport(Transport):
                 held.release()
 
     def astream(
-        self, payload: dict[str, Any], deadline: float | None = _DEFAULT
+        self, payload: dict[str, Any], deadline: float | None
     ) -> AsyncGenerator[dict[str, Any] | AnswerMeta, None]:
         """Async twin of `stream`."""
         if (held := self._held(deadline)) is None:
