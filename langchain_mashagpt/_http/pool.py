@@ -111,10 +111,12 @@ class aclosing_stream:
     def __init__(self, stream: AsyncGenerator[Any, None]) -> None:
         self.stream = stream
         self._ended: asyncio.Future[None] | None = None
+        self.closing: asyncio.Future[None] | None = None
+        """The watcher's close of the stream, once the runner has cancelled it."""
 
     async def __aenter__(self) -> AsyncGenerator[Any, None]:
         self._ended = asyncio.get_running_loop().create_future()
-        watcher = asyncio.ensure_future(_close_when_cancelled(self.stream, self._ended))
+        watcher = asyncio.ensure_future(_close_when_cancelled(self, self._ended))
         _WATCHERS.add(watcher)
         watcher.add_done_callback(_WATCHERS.discard)
         return self.stream
@@ -122,18 +124,20 @@ class aclosing_stream:
     async def __aexit__(self, *exc_info: object) -> None:
         if self._ended is not None and not self._ended.done():
             self._ended.set_result(None)
-        await self.stream.aclose()
+        if self.closing is not None:  # the watcher is closing it (plain httpx's close
+            await self.closing  # awaits, so a second `aclose` would find it running)
+        else:
+            await self.stream.aclose()
 
 
 _WATCHERS: set[asyncio.Future[None]] = set()
 
 
-async def _close_when_cancelled(
-    stream: AsyncGenerator[Any, None], ended: asyncio.Future[None]
-) -> None:
+async def _close_when_cancelled(holder: aclosing_stream, ended: asyncio.Future[None]) -> None:
     try:
         await ended
     except asyncio.CancelledError:
-        if not getattr(stream, "ag_running", False):  # else its own task is unwinding it
-            await stream.aclose()
+        if not getattr(holder.stream, "ag_running", False):  # else its own task is unwinding it
+            holder.closing = asyncio.ensure_future(holder.stream.aclose())
+            await holder.closing
         raise
