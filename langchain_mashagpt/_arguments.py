@@ -103,25 +103,33 @@ def init_arguments(values: dict[str, Any], fields: Collection[str]) -> dict[str,
             )
         if credential_like(name):  # never into the body, the repr or the traces
             misplaced_credential(name)
-        if name in extra:
-            raise ValueError(f"{name} was given twice, directly and in model_kwargs: pass it once.")
-        warnings.warn(
+        _move(
+            name,
+            values,
+            extra,
             f"ChatMashaGPT has no argument {name!r}; it is sent in the request body as "
             f"model_kwargs[{name!r}]. Pass it in model_kwargs to silence this warning.",
-            UserWarning,
-            stacklevel=5,
         )
-        extra[name] = values.pop(name)
     for name in sorted(set(extra) & set(fields)):
-        if name in values:
-            raise ValueError(f"{name} was given twice, directly and in model_kwargs: pass it once.")
-        warnings.warn(
+        _move(
+            name,
+            extra,
+            values,
             f"{name} is an argument of ChatMashaGPT: it was taken out of model_kwargs and "
             f"used as {name}=. Pass it that way to silence this warning.",
-            UserWarning,
-            stacklevel=5,
         )
-        values[name] = extra.pop(name)
     if extra or "model_kwargs" in values:
         values["model_kwargs"] = extra
     return values
+
+
+def _move(name: str, source: dict[str, Any], target: dict[str, Any], warning: str) -> None:
+    """Move `name` between the arguments and `model_kwargs`, with `warning`.
+
+    Raises:
+        ValueError: `target` has `name` already: it was given in both places.
+    """
+    if name in target:
+        raise ValueError(f"{name} was given twice, directly and in model_kwargs: pass it once.")
+    warnings.warn(warning, UserWarning, stacklevel=6)  # one frame below init_arguments
+    target[name] = source.pop(name)

@@ -22,22 +22,19 @@ configured.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from langchain_core.language_models.base import LanguageModelInput
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
 from langchain_core.runnables.configurable import RunnableConfigurableFields
-from langchain_core.tools import BaseTool
 
-from langchain_mashagpt._functions.binding import tool_binding
-from langchain_mashagpt._functions.structured import Method, structured_output
+from langchain_mashagpt._functions.methods import FunctionMethods
 
 __all__ = ["ConfigurableChatMashaGPT", "configurable"]
 
 
-class ConfigurableChatMashaGPT(RunnableConfigurableFields):  # type: ignore[type-arg]
+class ConfigurableChatMashaGPT(FunctionMethods, RunnableConfigurableFields):  # type: ignore[type-arg]
     """A `ChatMashaGPT` whose fields are chosen per call, also once tools or a schema are bound.
 
     Made by `ChatMashaGPT(...).configurable_fields(...)`; see `docs/configuration.md`.
@@ -60,54 +57,8 @@ class ConfigurableChatMashaGPT(RunnableConfigurableFields):  # type: ignore[type
         keys = self.default.model_fields_set | self.fields.keys()
         return type(self.default)(**{key: getattr(model, key) for key in keys}), config
 
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: dict[str, Any] | str | bool | None = None,
-        strict: bool | None = None,
-        parallel_tool_calls: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools as `ChatMashaGPT.bind_tools` does, keeping the per-call configuration.
-
-        Args:
-            tools: As `ChatMashaGPT.bind_tools` takes them.
-            tool_choice: As `ChatMashaGPT.bind_tools` takes it.
-            strict: Accepted; arguments are checked when parsed, not by the server.
-            parallel_tool_calls: As `ChatMashaGPT.bind_tools`; `None` takes the
-                default model's field.
-            **kwargs: Further parameters bound with the tools.
-
-        Raises:
-            ValueError: As `ChatMashaGPT.bind_tools`.
-        """
-        if parallel_tool_calls is None:
-            parallel_tool_calls = getattr(self.default, "parallel_tool_calls", None)
-        return self.bind(**tool_binding(tools, tool_choice, parallel_tool_calls, kwargs))
-
-    def with_structured_output(
-        self,
-        schema: dict[str, Any] | type | None = None,
-        *,
-        method: Method = "function_calling",
-        include_raw: bool = False,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
-        """As `ChatMashaGPT.with_structured_output`, keeping the per-call configuration.
-
-        Args:
-            schema: As `ChatMashaGPT.with_structured_output` takes it.
-            method: As `ChatMashaGPT.with_structured_output` takes it.
-            include_raw: As `ChatMashaGPT.with_structured_output` takes it.
-            strict: Accepted; a pydantic schema is validated when parsed.
-            **kwargs: Not accepted.
-
-        Raises:
-            ValueError: As `ChatMashaGPT.with_structured_output`.
-        """
-        return structured_output(self, schema, method, include_raw, strict, kwargs)
+    def _default_parallel_tool_calls(self) -> bool | None:
+        return getattr(self.default, "parallel_tool_calls", None)
 
 
 def configurable(

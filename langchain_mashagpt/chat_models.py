@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Annotated, Any, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, ModelProfile
-from langchain_core.language_models.base import LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
@@ -20,9 +17,8 @@ from langchain_mashagpt._arguments import constructor_arguments
 from langchain_mashagpt._configurable import ConfigurableChatMashaGPT, configurable
 from langchain_mashagpt._convert.answers import StreamConverter, chat_result, sum_llm_outputs
 from langchain_mashagpt._convert.request import Request, build_payload, check_params
-from langchain_mashagpt._functions.binding import tool_binding
+from langchain_mashagpt._functions.methods import FunctionMethods
 from langchain_mashagpt._functions.schemas import functions_for
-from langchain_mashagpt._functions.structured import Method, structured_output
 from langchain_mashagpt._http.attempts import INITIAL_BACKOFF
 from langchain_mashagpt._http.clients import AsyncHTTPClient, SyncHTTPClient
 from langchain_mashagpt._http.deadline import DEFAULT_DEADLINE, check_deadline
@@ -50,7 +46,9 @@ __all__ = ["DEFAULT_BASE_URL", "ChatMashaGPT"]
 DEFAULT_BASE_URL = "https://api.mashagpt.ru/v1"
 
 
-class ChatMashaGPT(_estimate.EnergyEstimates, BaseChatModel, hide_input_in_errors=True):
+class ChatMashaGPT(
+    FunctionMethods, _estimate.EnergyEstimates, BaseChatModel, hide_input_in_errors=True
+):
     """MashaGPT chat models (GPT, Claude, Gemini and more behind one API).
 
     Setup:
@@ -389,62 +387,9 @@ class ChatMashaGPT(_estimate.EnergyEstimates, BaseChatModel, hide_input_in_error
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         return sum_llm_outputs(llm_outputs, self.model)
 
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: dict[str, Any] | str | bool | None = None,
-        strict: bool | None = None,
-        parallel_tool_calls: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools as `ChatOpenAI` does; requests send them as `functions` (`docs/tools.md`).
-
-        Args:
-            tools: `@tool` functions, `BaseTool`s, pydantic models, TypedDicts,
-                plain functions, or OpenAI tool/function dicts; any names.
-            tool_choice: `None`/`"auto"`/`False` lets the model choose; `"none"`
-                forbids calls; a tool's name (or an OpenAI tool-choice dict) forces
-                that tool; `"any"`, `"required"` or `True` force a call of some tool.
-            strict: Accepted; arguments are checked when parsed, not by the server.
-            parallel_tool_calls: `True` offers one batch function whose call comes
-                back as several tool calls; `None` takes the model's field.
-            **kwargs: Further parameters bound with the tools.
-
-        Raises:
-            ValueError: A `tool_choice` that names no bound tool, or forces a
-                call with no tools bound.
-        """
-        parallel = self.parallel_tool_calls if parallel_tool_calls is None else parallel_tool_calls
-        return self.bind(**tool_binding(tools, tool_choice, parallel, kwargs))
+    def _default_parallel_tool_calls(self) -> bool | None:
+        return self.parallel_tool_calls
 
     def configurable_fields(self, **kwargs: Any) -> ConfigurableChatMashaGPT:
         """Fields chosen per call, which `bind_tools` and `with_structured_output` keep."""
         return configurable(super().configurable_fields(**kwargs))
-
-    def with_structured_output(
-        self,
-        schema: dict[str, Any] | type | None = None,
-        *,
-        method: Method = "function_calling",
-        include_raw: bool = False,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
-        """A runnable whose output follows `schema` (see `docs/structured-output.md`).
-
-        Args:
-            schema: A pydantic model, TypedDict, JSON schema or OpenAI function;
-                may be `None` with `json_mode` (the parsed JSON is returned).
-            method: `"function_calling"` (default) and `"json_schema"` force one
-                function whose parameters are the schema; `"json_mode"` parses the
-                text answer as JSON, so the prompt must ask for JSON.
-            include_raw: Return `{"raw", "parsed", "parsing_error"}` instead of
-                raising on a parsing error.
-            strict: Accepted; a pydantic schema is validated when parsed.
-            **kwargs: Not accepted.
-
-        Raises:
-            ValueError: Unknown arguments or method, or no schema where one is needed.
-        """
-        return structured_output(self, schema, method, include_raw, strict, kwargs)

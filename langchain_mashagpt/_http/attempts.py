@@ -229,30 +229,26 @@ class Attempts:
         if not retried or self.made > self.max_retries:
             return status_error(status, headers, content, attempts=self.made)
         wait = server_wait(headers)
-        if wait is not None and wait > MAX_RETRY_AFTER:
+        if wait is not None and (beyond := self._beyond(wait)) is not None:
             return status_error(
                 status,
                 headers,
                 content,
                 attempts=self.made,
                 retry_after=wait,
-                hint=f"The server asks to wait {wait:g} s before trying again, longer than "
-                f"this client sleeps ({MAX_RETRY_AFTER:g} s): try again after that "
-                "time (the error's retry_after).",
-            )
-        left = self.left()
-        if wait is not None and left is not None and wait >= left:
-            return status_error(
-                status,
-                headers,
-                content,
-                attempts=self.made,
-                retry_after=wait,
-                hint=f"The server asks to wait {wait:g} s, more than is left of the call's "
-                f"deadline ({self.deadline.seconds:g} s): try again after that time (the "
-                "error's retry_after).",
+                hint=f"The server asks to wait {wait:g} s{beyond}: try again after that time "
+                "(the error's retry_after).",
             )
         return self._retry(wait)
+
+    def _beyond(self, wait: float) -> str | None:
+        """Why a `Retry-After` of `wait` seconds is not waited for, or `None` if it is."""
+        if wait > MAX_RETRY_AFTER:
+            return f" before trying again, longer than this client sleeps ({MAX_RETRY_AFTER:g} s)"
+        left = self.left()
+        if left is not None and wait >= left:
+            return f", more than is left of the call's deadline ({self.deadline.seconds:g} s)"
+        return None
 
     def failed(self, failure: str, *, timed_out: bool) -> Retry | MashaGPTError:
         """After an attempt that got no status line: retry, or the error to raise.

@@ -80,12 +80,9 @@ def _object(
             body[key], i = _choices(text, i, decoder, n, raw)
         else:
             body[key], i = decoder.raw_decode(text, i)
-        i = ws(text, i).end()  # type: ignore[union-attr]
-        if text[i] == "}":
-            return body, i + 1
-        if text[i] != ",":
-            raise ValueError(f"',' or '}}' was expected at character {i}")
-        i = ws(text, i + 1).end()  # type: ignore[union-attr]
+        ended, i = _after_item(text, i, "}")
+        if ended:
+            return body, i
 
 
 def _choices(
@@ -106,12 +103,23 @@ def _choices(
             )
         choice, i = decoder.raw_decode(text, i)
         choices.append(choice)
-        i = ws(text, i).end()  # type: ignore[union-attr]
-        if text[i] == "]":
-            return choices, i + 1
-        if text[i] != ",":
-            raise ValueError(f"',' or ']' was expected at character {i}")
-        i = ws(text, i + 1).end()  # type: ignore[union-attr]
+        ended, i = _after_item(text, i, "]")
+        if ended:
+            return choices, i
+
+
+def _after_item(text: str, i: int, close: str) -> tuple[bool, int]:
+    """After a member or an element: whether `close` ends its container, and where to go on.
+
+    Raises:
+        ValueError: Neither `,` nor `close` follows.
+    """
+    i = _WS.match(text, i).end()  # type: ignore[union-attr]
+    if text[i] == close:
+        return True, i + 1
+    if text[i] != ",":
+        raise ValueError(f"',' or '{close}' was expected at character {i}")
+    return False, _WS.match(text, i + 1).end()  # type: ignore[union-attr]
 
 
 def _no_constant(name: str) -> Any:

@@ -67,16 +67,37 @@ def finish(
     return False
 
 
-def _drain(reads: Iterator[bytes], response: Response) -> None:
+@contextlib.contextmanager
+def _grace() -> Iterator[None]:
+    """Within the block, reads end by `GRACE`; an error ends the drain, quietly."""
     try:
         with within(ends_after(GRACE)):
-            read = 0
-            for raw in reads:
-                read += len(raw)
-                if read > MAX_BYTES:
-                    break
+            yield
     except Exception:  # noqa: S110 - the answer was whole; the connection is closed
         pass
+
+
+class _Tally:
+    """The bytes a drain has read, until more than `MAX_BYTES`."""
+
+    __slots__ = ("read",)
+
+    def __init__(self) -> None:
+        self.read = 0
+
+    def full(self, raw: bytes) -> bool:
+        """Count `raw`; whether the drain has read enough now."""
+        self.read += len(raw)
+        return self.read > MAX_BYTES
+
+
+def _drain(reads: Iterator[bytes], response: Response) -> None:
+    try:
+        with _grace():
+            tally = _Tally()
+            for raw in reads:
+                if tally.full(raw):
+                    break
     finally:
         with contextlib.suppress(Exception):
             response.close()
@@ -104,14 +125,11 @@ async def afinish(
 
 async def _adrain(reads: AsyncGenerator[bytes, None], response: Response) -> None:
     try:
-        with within(ends_after(GRACE)):
-            read = 0
+        with _grace():
+            tally = _Tally()
             async for raw in reads:
-                read += len(raw)
-                if read > MAX_BYTES:
+                if tally.full(raw):
                     break
-    except Exception:  # noqa: S110 - the answer was whole; the connection is closed
-        pass
     finally:
         with contextlib.suppress(Exception):
             await reads.aclose()

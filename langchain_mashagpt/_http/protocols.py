@@ -20,6 +20,8 @@ _U = TypeVar("_U", contravariant=True)
 """The URL a client's `build_request` takes (its library's `URL`, or a `str`)."""
 _R = TypeVar("_R")
 """The request a client builds and sends (its library's `Request`)."""
+_B = TypeVar("_B", covariant=True)
+"""The request a client builds, where it is only built (`_Builds`)."""
 
 Timeouts = tuple[float | None, float | None, float | None, float | None]
 """Seconds to connect, read, write and wait for a pooled connection (`None`: no limit)."""
@@ -77,8 +79,8 @@ class Response(Protocol):
         """Async twin of `close`."""
 
 
-class SyncClient(Protocol[_U, _R]):
-    """A sync client: builds a request and sends it, its body left to be streamed."""
+class _Builds(Protocol[_U, _B]):
+    """What a sync and an async client have alike: their timeouts and how they build a request."""
 
     @property
     def timeout(self) -> ClientTimeout:
@@ -92,30 +94,19 @@ class SyncClient(Protocol[_U, _R]):
         content: bytes,
         headers: Mapping[str, str],
         timeout: Timeouts = ...,
-    ) -> _R:
+    ) -> _B:
         """A request of this client (with its own headers, query and timeouts merged in)."""
+
+
+class SyncClient(_Builds[_U, _R], Protocol[_U, _R]):
+    """A sync client: builds a request and sends it, its body left to be streamed."""
 
     def send(self, request: _R, *, stream: bool = ...) -> Response:
         """Send `request`; return once the status line and headers have arrived."""
 
 
-class AsyncClient(Protocol[_U, _R]):
+class AsyncClient(_Builds[_U, _R], Protocol[_U, _R]):
     """Async twin of `SyncClient`."""
-
-    @property
-    def timeout(self) -> ClientTimeout:
-        """The client's own timeouts."""
-
-    def build_request(
-        self,
-        method: str,
-        url: _U,
-        *,
-        content: bytes,
-        headers: Mapping[str, str],
-        timeout: Timeouts = ...,
-    ) -> _R:
-        """A request of this client (with its own headers, query and timeouts merged in)."""
 
     async def send(self, request: _R, *, stream: bool = ...) -> Response:
         """Send `request`; return once the status line and headers have arrived."""

@@ -135,29 +135,16 @@ class _Backend:
         self._backend = backend
         self._errors = errors
 
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> _Stream:
-        stream = self._backend.connect_tcp(
-            host,
-            port,
-            timeout=_cut(timeout, self._errors.ConnectTimeout),
-            local_address=local_address,
-            socket_options=socket_options,
-        )
+    def _bounded(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The connect options httpcore passes (all by keyword), the timeout cut to the deadline."""
+        return {**options, "timeout": _cut(options.get("timeout"), self._errors.ConnectTimeout)}
+
+    def connect_tcp(self, host: str, port: int, **options: Any) -> _Stream:
+        stream = self._backend.connect_tcp(host, port, **self._bounded(options))
         return _Stream(stream, self._errors)
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> _Stream:
-        stream = self._backend.connect_unix_socket(
-            path, timeout=_cut(timeout, self._errors.ConnectTimeout), socket_options=socket_options
-        )
+    def connect_unix_socket(self, path: str, **options: Any) -> _Stream:
+        stream = self._backend.connect_unix_socket(path, **self._bounded(options))
         return _Stream(stream, self._errors)
 
     def sleep(self, seconds: float) -> None:
@@ -168,28 +155,15 @@ class _AsyncBackend(_Backend):
     """Async twin of `_Backend`."""
 
     async def connect_tcp(  # type: ignore[override]
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
+        self, host: str, port: int, **options: Any
     ) -> _AsyncStream:
-        stream = await self._backend.connect_tcp(
-            host,
-            port,
-            timeout=_cut(timeout, self._errors.ConnectTimeout),
-            local_address=local_address,
-            socket_options=socket_options,
-        )
+        stream = await self._backend.connect_tcp(host, port, **self._bounded(options))
         return _AsyncStream(stream, self._errors)
 
     async def connect_unix_socket(  # type: ignore[override]
-        self, path: str, timeout: float | None = None, socket_options: Any = None
+        self, path: str, **options: Any
     ) -> _AsyncStream:
-        stream = await self._backend.connect_unix_socket(
-            path, timeout=_cut(timeout, self._errors.ConnectTimeout), socket_options=socket_options
-        )
+        stream = await self._backend.connect_unix_socket(path, **self._bounded(options))
         return _AsyncStream(stream, self._errors)
 
     async def sleep(self, seconds: float) -> None:  # type: ignore[override]

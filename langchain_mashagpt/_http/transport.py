@@ -90,6 +90,11 @@ def _failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _failed(attempts: Attempts, prepared: _Prepared[_U], exc: Exception) -> Retry | MashaGPTError:
+    """What to do after an attempt that got no status line, `exc` its transport error."""
+    return attempts.failed(_failure(exc), timed_out=isinstance(exc, prepared.timeout_error))
+
+
 def _broke_off(
     attempts: Attempts, prepared: _Prepared[_U], exc: Exception, *, chunks: int
 ) -> MashaGPTError:
@@ -216,6 +221,19 @@ class Transport:
         payload, sent = attempts.to_send(payload)
         return dumps(payload, BODY), sent
 
+    def _again(
+        self, step: Retry | MashaGPTError, payload: dict[str, Any], attempts: Attempts
+    ) -> tuple[bytes, frozenset[str], float]:
+        """After a refused or failed attempt: raise its error, or the next body and the wait first.
+
+        Raises:
+            MashaGPTError: `step`, when it is the error that ends the call.
+        """
+        if isinstance(step, MashaGPTError):
+            raise step
+        body, sent = self._body(payload, attempts)
+        return body, sent, step.wait
+
     def _stream_body(self, r: Response, n: int) -> StreamBody:
         """The pure reader of a 2xx stream's body (`_http.stream_body`)."""
         return StreamBody(encoding(r), n, self.max_response_bytes, self.max_event_bytes)
@@ -258,13 +276,9 @@ class Transport:
                     return r
                 step = self._refusal(r, attempts, sent)
             except prepared.transport_error as exc:
-                step = attempts.failed(
-                    _failure(exc), timed_out=isinstance(exc, prepared.timeout_error)
-                )
-            if isinstance(step, MashaGPTError):
-                raise step
-            body, sent = self._body(payload, attempts)
-            time.sleep(step.wait)
+                step = _failed(attempts, prepared, exc)
+            body, sent, wait = self._again(step, payload, attempts)
+            time.sleep(wait)
 
     def _refusal(
         self, r: Response, attempts: Attempts, sent: frozenset[str]
@@ -376,13 +390,9 @@ class Transport:
                     return r
                 step = await self._arefusal(r, attempts, sent)
             except prepared.transport_error as exc:
-                step = attempts.failed(
-                    _failure(exc), timed_out=isinstance(exc, prepared.timeout_error)
-                )
-            if isinstance(step, MashaGPTError):
-                raise step
-            body, sent = self._body(payload, attempts)
-            await asyncio.sleep(step.wait)
+                step = _failed(attempts, prepared, exc)
+            body, sent, wait = self._again(step, payload, attempts)
+            await asyncio.sleep(wait)
 
     async def _arefusal(
         self, r: Response, attempts: Attempts, sent: frozenset[str]

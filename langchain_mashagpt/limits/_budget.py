@@ -18,6 +18,7 @@ from langchain_mashagpt.limits._errors import (
     BudgetStoreUnavailableError,
     BudgetStoreUnavailableWarning,
     SharedBudgetExceededError,
+    unavailable,
 )
 from langchain_mashagpt.limits._estimate import (
     DEFAULT_MAX_TOKENS,
@@ -30,6 +31,9 @@ from langchain_mashagpt.limits._scripts import RESERVE, SETTLE
 from langchain_mashagpt.limits._store import Store
 
 __all__ = ["DEFAULT_RESERVATION_TTL", "BudgetStats", "RedisEnergyBudget", "Reservation"]
+
+_LETS = "the call through without a budget check"
+"""What `fail_open=True` lets through, with Redis down (the warning's end)."""
 
 DEFAULT_RESERVATION_TTL = 900.0
 """Seconds a reservation outlives a call with no deadline (else: the deadline + 30 s)."""
@@ -212,16 +216,6 @@ class RedisEnergyBudget:
         keys = self._keys(payload.get("user"), str(payload.get("model") or ""))
         return Reservation(rid, keys, estimate, prompt_tokens(payload))
 
-    def _unreachable(self, exc: BudgetStoreUnavailableError) -> None:
-        if not self.fail_open:
-            raise exc
-        warnings.warn(
-            f"{exc.message.split(', so the request')[0]}; fail_open=True lets the call "
-            "through without a budget check.",
-            BudgetStoreUnavailableWarning,
-            stacklevel=4,
-        )
-
     # ------------------------------------------------------------ reserve / settle
 
     def reserve(self, payload: Mapping[str, Any], ttl: float) -> Reservation | None:
@@ -236,7 +230,7 @@ class RedisEnergyBudget:
         try:
             reply = self._store.run(RESERVE, keys, self._reserve_args(payload, "reserve", rid, ttl))
         except BudgetStoreUnavailableError as exc:
-            self._unreachable(exc)
+            unavailable(exc, fail_open=self.fail_open, lets=_LETS)
             return None
         return self._granted(reply, payload, rid)
 
@@ -248,7 +242,7 @@ class RedisEnergyBudget:
         try:
             reply = await self._store.arun(RESERVE, keys, args)
         except BudgetStoreUnavailableError as exc:
-            self._unreachable(exc)
+            unavailable(exc, fail_open=self.fail_open, lets=_LETS)
             return None
         return self._granted(reply, payload, rid)
 

@@ -8,6 +8,7 @@ MashaGPTError
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from langchain_mashagpt.errors import BudgetExceededError, MashaGPTError
@@ -16,6 +17,7 @@ __all__ = [
     "BudgetStoreUnavailableError",
     "BudgetStoreUnavailableWarning",
     "SharedBudgetExceededError",
+    "unavailable",
 ]
 
 
@@ -114,3 +116,26 @@ class BudgetStoreUnavailableError(MashaGPTError):
 
 class BudgetStoreUnavailableWarning(UserWarning):
     """Redis is down and `fail_open=True` let a call through unchecked."""
+
+
+def unavailable(exc: BudgetStoreUnavailableError, *, fail_open: bool, lets: str) -> None:
+    """Redis is down: raise `exc`, or with `fail_open` warn that the call goes ahead.
+
+    Called by a limit's own method (`reserve`, `acquire`), so the warning points
+    at the code that called the model.
+
+    Args:
+        exc: The failure to reach Redis.
+        fail_open: The limit's `fail_open`.
+        lets: What goes ahead, and without what (`"the call through without a budget check"`).
+
+    Raises:
+        BudgetStoreUnavailableError: `exc`, unless `fail_open`.
+    """
+    if not fail_open:
+        raise exc
+    warnings.warn(
+        f"{exc.message.split(', so the request')[0]}; fail_open=True lets {lets}.",
+        BudgetStoreUnavailableWarning,
+        stacklevel=4,
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import warnings
 from typing import Any
 
 from langchain_core.rate_limiters import BaseRateLimiter
@@ -22,12 +21,15 @@ from langchain_core.rate_limiters import BaseRateLimiter
 from langchain_mashagpt._http.attempts import ON_RETRY_AFTER
 from langchain_mashagpt.limits._errors import (
     BudgetStoreUnavailableError,
-    BudgetStoreUnavailableWarning,
+    unavailable,
 )
 from langchain_mashagpt.limits._scripts import BUCKET
 from langchain_mashagpt.limits._store import Store
 
 __all__ = ["RedisRateLimiter"]
+
+_LETS = "the request through without the rate limit"
+"""What `fail_open=True` lets through, with Redis down (the warning's end)."""
 
 
 class RedisRateLimiter(BaseRateLimiter):
@@ -104,23 +106,17 @@ class RedisRateLimiter(BaseRateLimiter):
             repr(float(seconds)),
         ]
 
-    def _down(self, exc: BudgetStoreUnavailableError) -> bool:
-        if not self.fail_open:
-            raise exc
-        warnings.warn(
-            f"{exc.message.split(', so the request')[0]}; fail_open=True lets the request "
-            "through without the rate limit.",
-            BudgetStoreUnavailableWarning,
-            stacklevel=4,
-        )
-        return True
+    def _next(self, reply: list[Any], blocking: bool) -> bool | float:
+        """Whether a token was taken, once that is known; else the seconds to sleep first.
 
-    def _next(self, reply: list[Any]) -> float | None:
-        """`None` if a token was taken, else the seconds to sleep before looking again."""
+        It is known when one was taken, or, not `blocking`, when none was.
+        """
         taken, wait = reply[0] in (b"1", "1"), float(reply[1])
         if taken:
             self._last_grant = float(reply[2])
-        return None if taken else min(max(wait, 0.001), self.check_every_n_seconds)
+        if taken or not blocking:
+            return taken
+        return min(max(wait, 0.001), self.check_every_n_seconds)
 
     def acquire(self, *, blocking: bool = True) -> bool:
         """Take a token from the shared bucket; with `blocking`, wait for one.
@@ -136,11 +132,10 @@ class RedisRateLimiter(BaseRateLimiter):
             try:
                 reply = self._store.run(BUCKET, self._keys, self._args("take"))
             except BudgetStoreUnavailableError as exc:
-                return self._down(exc)
-            if (wait := self._next(reply)) is None:
+                unavailable(exc, fail_open=self.fail_open, lets=_LETS)
                 return True
-            if not blocking:
-                return False
+            if isinstance(wait := self._next(reply, blocking), bool):
+                return wait
             time.sleep(wait)
 
     async def aacquire(self, *, blocking: bool = True) -> bool:
@@ -150,11 +145,10 @@ class RedisRateLimiter(BaseRateLimiter):
             try:
                 reply = await self._store.arun(BUCKET, self._keys, self._args("take"))
             except BudgetStoreUnavailableError as exc:
-                return self._down(exc)
-            if (wait := self._next(reply)) is None:
+                unavailable(exc, fail_open=self.fail_open, lets=_LETS)
                 return True
-            if not blocking:
-                return False
+            if isinstance(wait := self._next(reply, blocking), bool):
+                return wait
             await asyncio.sleep(wait)
 
     def hold(self, seconds: float) -> None:

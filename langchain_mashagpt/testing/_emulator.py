@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Collection, Iterable
-from types import TracebackType
 from typing import TypeVar
 
 from langchain_mashagpt.testing._deviations import Deviations
@@ -112,12 +111,7 @@ class MashaGPTEmulator:
         """Start the emulator."""
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         """Stop the emulator."""
         self.stop()
 
@@ -125,12 +119,7 @@ class MashaGPTEmulator:
         """Start the emulator (it runs in its own thread and loop)."""
         return self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         """Stop the emulator."""
         self.stop()
 

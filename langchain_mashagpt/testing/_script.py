@@ -154,16 +154,8 @@ class Reply:
         `text/html; charset=utf-8`).
         """
         if body is not None:
-            raw = body.encode() if isinstance(body, str) else body
             kind = content_type or "text/html; charset=utf-8"
-            return cls(
-                "raw",
-                delay=delay,
-                status=status,
-                body=raw,
-                content_type=kind,
-                headers=dict(headers or {}),
-            )
+            return cls.raw(status, body, kind, headers=headers, delay=delay)
         return cls(
             "http_error",
             delay=delay,
