@@ -22,20 +22,33 @@ from langchain_mashagpt.check._context import (
 )
 from langchain_mashagpt.check._shapes import error_message, loads, shape
 
-__all__ = ["REASONING_MODEL", "Finding", "image", "reasoning", "response_format", "tools"]
+__all__ = [
+    "REASONING_MODEL",
+    "Finding",
+    "city_tool",
+    "image",
+    "reasoning",
+    "response_format",
+    "tools",
+]
 
-_WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
+
+def city_tool(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    """An OpenAI tool dict of one function that takes a `city` (`example` describes it)."""
+    city: dict[str, str] = {"type": "string"}
+    if example is not None:
+        city["description"] = f"The city, e.g. {example}"
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": {"city": city}, "required": ["city"]},
         },
-    },
-}
+    }
+
+
+_WEATHER_TOOL = city_tool("get_weather", "Get the current weather in a city.")
 _CITY_SCHEMA = {
     "type": "json_schema",
     "json_schema": {

@@ -40,30 +40,8 @@ __all__ = ["BAD_KEY", "PROBES", "STEPS", "Step", "steps"]
 BAD_KEY = "sk-mashagpt-check-deliberately-invalid-key"
 """The key the bad-key step sends: well-formed, and surely not anyone's."""
 
-GET_WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "description": "The city, e.g. Paris"}},
-            "required": ["city"],
-        },
-    },
-}
-GET_TIME = {
-    "type": "function",
-    "function": {
-        "name": "get_time",
-        "description": "Get the current local time in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "description": "The city, e.g. Tokyo"}},
-            "required": ["city"],
-        },
-    },
-}
+GET_WEATHER = _probes.city_tool("get_weather", "Get the current weather in a city.", "Paris")
+GET_TIME = _probes.city_tool("get_time", "Get the current local time in a city.", "Tokyo")
 _CYRILLIC = re.compile("[А-Яа-яЁё]")
 _MOJIBAKE = re.compile("[ÐÑ][\u0080-\u00bf]")
 
