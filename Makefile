@@ -126,4 +126,4 @@ release-check: dist
 	.ci/check-dist $(PYTHON) dist
 
 clean:
-	rm -rf $(VENV) $(DEMO_VENV) site dist .coverage
+	rm -rf $(VENV) $(DEMO_VENV) $(COMPAT_VENV) site dist .coverage
