@@ -18,7 +18,7 @@ import os
 import re
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
@@ -114,6 +114,9 @@ def hide_key(data: Any, fields: Collection[str] = ()) -> Any:
     return data
 
 
+_E = TypeVar("_E", bound=BaseException)
+
+
 class Redactor:
     """Masks secrets, and every run of their pieces of `PIECE` characters, in text.
 
@@ -162,6 +165,20 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.value(v) for v in value]
         return value
+
+    def scrubbed(self, exc: _E) -> _E:
+        """`exc` with every secret masked in it, cut off from every chained exception.
+
+        Its traceback is dropped too: the frames it passed (the parsers') hold the
+        raw answer, which may echo the key, and printers that show locals print it.
+        """
+        exc.__traceback__ = None
+        exc.__cause__ = exc.__context__ = None
+        exc.__suppress_context__ = True
+        exc.args = tuple(self.value(a) for a in exc.args)
+        for name, value in vars(exc).items():
+            setattr(exc, name, self.value(value))
+        return exc
 
 
 _LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()

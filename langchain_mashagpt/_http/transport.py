@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Generator, Mapping, MutableMapping
-from typing import Any, Generic, NamedTuple, TypeVar, cast
+from collections.abc import AsyncGenerator, Generator, Mapping
+from typing import Any, TypeVar, cast
 
 from pydantic import SecretStr
 
 from langchain_mashagpt._http.attempts import INITIAL_BACKOFF, Attempts, Retry
 from langchain_mashagpt._http.body import ACCEPT_ENCODING, Body
-from langchain_mashagpt._http.clients import client_library
 from langchain_mashagpt._http.credential import Credential
 from langchain_mashagpt._http.deadline import check_deadline, cut
 from langchain_mashagpt._http.drain import afinish, finish
@@ -38,6 +37,13 @@ from langchain_mashagpt._http.pool import (  # noqa: F401 - the pools are looked
     httpx,
     shared_async_client,
     shared_client,
+)
+from langchain_mashagpt._http.prepared import (
+    Prepared,
+    broke_off,
+    failed,
+    not_an_event_stream,
+    prepare,
 )
 from langchain_mashagpt._http.protocols import AsyncClient, Response, SyncClient
 from langchain_mashagpt._http.reading import araws, encoding, raws
@@ -69,43 +75,6 @@ _U = TypeVar("_U")
 """A client's URL type (`_http.protocols`)."""
 _R = TypeVar("_R")
 """A client's request type (`_http.protocols`)."""
-
-
-class _Prepared(NamedTuple, Generic[_U]):
-    """What every request reuses, built in the client's library.
-
-    httpx parses a `str` URL and a `dict` of headers again on each request; its
-    own `URL` and `Headers` objects it takes as they are.
-    """
-
-    url: _U
-    headers: MutableMapping[str, str]
-    transport_error: type[Exception]
-    timeout_error: type[Exception]
-
-
-def _failure(exc: Exception) -> str:
-    """What a transport exception says, for an error message."""
-    text = str(exc)[:500]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _failed(attempts: Attempts, prepared: _Prepared[_U], exc: Exception) -> Retry | MashaGPTError:
-    """What to do after an attempt that got no status line, `exc` its transport error."""
-    return attempts.failed(_failure(exc), timed_out=isinstance(exc, prepared.timeout_error))
-
-
-def _broke_off(
-    attempts: Attempts, prepared: _Prepared[_U], exc: Exception, *, chunks: int
-) -> MashaGPTError:
-    """The error for a 2xx answer whose body broke off with `exc` (it is never sent again)."""
-    timed_out = isinstance(exc, prepared.timeout_error)
-    return attempts.broke_off(_failure(exc), timed_out=timed_out, chunks=chunks)
-
-
-def _not_an_event_stream(headers: Mapping[str, str]) -> bool:
-    """Whether a 2xx answer to a stream request is a whole JSON body or HTML page."""
-    return headers.get("content-type", "").startswith(("application/json", "text/html"))
 
 
 class Transport:
@@ -164,28 +133,20 @@ class Transport:
         self._client = client
         self._async_client = async_client
         self.include_response_headers = include_response_headers
-        self._prepared: dict[type, _Prepared[object]] = {}
+        self._prepared: dict[type, Prepared[object]] = {}
         self._redactor = Redactor(
             self._credential.secret(), *query_secrets(default_query), *proxy_secrets()
         )
         mask_logs(self._redactor)
 
-    def _prepare(self, client: SyncClient[_U, _R] | AsyncClient[_U, _R]) -> _Prepared[_U]:
+    def _prepare(self, client: SyncClient[_U, _R] | AsyncClient[_U, _R]) -> Prepared[_U]:
         """URL, headers and error classes for `client`, built once per client class."""
         prepared = self._prepared.get(type(client))
         if prepared is None:
-            library = client_library(client)
-            headers: MutableMapping[str, str] = library.Headers()  # its repr masks the key
-            self._credential.authorize(headers)
-            headers.update(self.headers)
-            prepared = _Prepared(
-                library.URL(self.url),
-                headers,
-                library.TransportError,
-                library.TimeoutException,
+            prepared = self._prepared[type(client)] = prepare(
+                client, self.url, self._credential, self.headers
             )
-            self._prepared[type(client)] = prepared
-        return cast("_Prepared[_U]", prepared)  # built by the library of `client`'s class
+        return cast("Prepared[_U]", prepared)  # built by the library of `client`'s class
 
     def _attempts(self, deadline: float | None) -> Attempts:
         return Attempts(
@@ -199,7 +160,7 @@ class Transport:
     def _request(
         self,
         client: SyncClient[_U, _R] | AsyncClient[_U, _R],
-        prepared: _Prepared[_U],
+        prepared: Prepared[_U],
         attempts: Attempts,
         body: bytes,
     ) -> _R:
@@ -242,27 +203,12 @@ class Transport:
         """What the headers of the answer `r` say: its request id, all of them if asked."""
         return answer_meta(r.headers, self.include_response_headers, self._redactor)
 
-    def _scrubbed(self, exc: MashaGPTError) -> MashaGPTError:
-        """`exc` with the key masked everywhere, cut off from every chained exception.
-
-        Its traceback is dropped too: the frames it passed (the parsers') hold the
-        raw answer, which may echo the key, and printers that show locals print it.
-        """
-        redact = self._redactor
-        exc.__traceback__ = None
-        exc.__cause__ = exc.__context__ = None
-        exc.__suppress_context__ = True
-        exc.args = tuple(redact.value(a) for a in exc.args)
-        for name, value in vars(exc).items():
-            setattr(exc, name, redact.value(value))
-        return exc
-
     # ------------------------------------------------------------ sync
 
     def _open(
         self,
         client: SyncClient[_U, _R],
-        prepared: _Prepared[_U],
+        prepared: Prepared[_U],
         payload: dict[str, Any],
         attempts: Attempts,
     ) -> Response:
@@ -276,7 +222,7 @@ class Transport:
                     return r
                 step = self._refusal(r, attempts, sent)
             except prepared.transport_error as exc:
-                step = _failed(attempts, prepared, exc)
+                step = failed(attempts, prepared, exc)
             body, sent, wait = self._again(step, payload, attempts)
             time.sleep(wait)
 
@@ -289,7 +235,7 @@ class Transport:
         finally:
             r.close()
         step = attempts.refused(r.status_code, r.headers, content, sent)
-        return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
+        return self._redactor.scrubbed(step) if isinstance(step, MashaGPTError) else step
 
     def _send(self, client: SyncClient[_U, _R], request: _R, attempts: Attempts) -> Response:
         """Send, until the status line arrives or the deadline passes (see `_http.own_client`)."""
@@ -324,13 +270,13 @@ class Transport:
             try:  # a 2xx: read outside the attempts, never sent again
                 content = self._read(r, attempts, self.max_response_bytes, "answer")
             except prepared.transport_error as exc:
-                raise _broke_off(attempts, prepared, exc, chunks=0) from None
+                raise broke_off(attempts, prepared, exc, chunks=0) from None
             finally:
                 r.close()
             return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             content = b""  # raw bytes that may echo the key end here
-            raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
+            raise self._redactor.scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     def stream(
         self, payload: dict[str, Any], deadline: float | None
@@ -346,7 +292,7 @@ class Transport:
             r = self._open(client, prepared, payload, attempts)
             n, handed = payload.get("n") or 1, False
             try:
-                if _not_an_event_stream(r.headers):
+                if not_an_event_stream(r.headers):
                     raise plain_json_error(
                         self._read(r, attempts, self.max_response_bytes, "answer"), n
                     )
@@ -361,21 +307,21 @@ class Transport:
                             return
                         attempts.check()
                 except prepared.transport_error as exc:
-                    raise _broke_off(attempts, prepared, exc, chunks=body.chunks) from None
+                    raise broke_off(attempts, prepared, exc, chunks=body.chunks) from None
                 yield from body.close()
             finally:
                 if not handed:
                     r.close()
         except MashaGPTError as exc:
             raw = b""  # raw bytes that may echo the key end here
-            raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
+            raise self._redactor.scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     # ------------------------------------------------------------ async twins
 
     async def _aopen(
         self,
         client: AsyncClient[_U, _R],
-        prepared: _Prepared[_U],
+        prepared: Prepared[_U],
         payload: dict[str, Any],
         attempts: Attempts,
     ) -> Response:
@@ -390,7 +336,7 @@ class Transport:
                     return r
                 step = await self._arefusal(r, attempts, sent)
             except prepared.transport_error as exc:
-                step = _failed(attempts, prepared, exc)
+                step = failed(attempts, prepared, exc)
             body, sent, wait = self._again(step, payload, attempts)
             await asyncio.sleep(wait)
 
@@ -405,7 +351,7 @@ class Transport:
         finally:
             await r.aclose()
         step = attempts.refused(r.status_code, r.headers, content, sent)
-        return self._scrubbed(step) if isinstance(step, MashaGPTError) else step
+        return self._redactor.scrubbed(step) if isinstance(step, MashaGPTError) else step
 
     async def _asend(
         self, client: AsyncClient[_U, _R], request: _R, attempts: Attempts
@@ -446,13 +392,13 @@ class Transport:
             try:  # a 2xx: read outside the attempts, never sent again
                 content = await self._aread(r, attempts, self.max_response_bytes, "answer")
             except prepared.transport_error as exc:
-                raise _broke_off(attempts, prepared, exc, chunks=0) from None
+                raise broke_off(attempts, prepared, exc, chunks=0) from None
             finally:
                 await r.aclose()
             return Answered(parse_completion(content, payload.get("n") or 1), self._meta(r))
         except MashaGPTError as exc:
             content = b""  # raw bytes that may echo the key end here
-            raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
+            raise self._redactor.scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
 
     async def astream(
         self, payload: dict[str, Any], deadline: float | None
@@ -465,7 +411,7 @@ class Transport:
             r = await self._aopen(client, prepared, payload, attempts)
             n, handed = payload.get("n") or 1, False
             try:
-                if _not_an_event_stream(r.headers):
+                if not_an_event_stream(r.headers):
                     content = await self._aread(r, attempts, self.max_response_bytes, "answer")
                     raise plain_json_error(content, n)
                 yield self._meta(r)
@@ -480,7 +426,7 @@ class Transport:
                             return
                         attempts.check()
                 except prepared.transport_error as exc:
-                    raise _broke_off(attempts, prepared, exc, chunks=body.chunks) from None
+                    raise broke_off(attempts, prepared, exc, chunks=body.chunks) from None
                 finally:  # closed in order by us, not by the loop's asyncgen finalizer
                     if not handed:
                         await reads.aclose()
@@ -491,4 +437,4 @@ class Transport:
                     await r.aclose()
         except MashaGPTError as exc:
             raw = content = b""  # raw bytes that may echo the key end here
-            raise self._scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
+            raise self._redactor.scrubbed(exc)  # noqa: B904 - the chain is cut on purpose
