@@ -194,6 +194,19 @@ class MashaGPTCallbackHandler(BaseCallbackHandler):
             return int(getattr(self.usage, name))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def __setattr__(self, name: str, value: object) -> None:
+        """Set an attribute; a total is refused, as an instance attribute would hide it.
+
+        Raises:
+            AttributeError: `name` is one of the totals (a field of `EnergyUsage`).
+        """
+        if name in _COUNTERS:
+            raise AttributeError(
+                f"{name} is a total the handler keeps and cannot be set: open a new "
+                "get_mashagpt_callback() block (or handler) to count from 0."
+            )
+        super().__setattr__(name, value)
+
     @property
     def usage(self) -> EnergyUsage:
         """The totals, as one consistent snapshot."""

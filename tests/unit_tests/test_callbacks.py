@@ -469,3 +469,17 @@ async def test_every_field_of_energy_usage_is_a_total_of_the_handler(
     assert pickle.loads(pickle.dumps(cb.usage)) == CALL
     with pytest.raises(AttributeError, match="no attribute 'total_energies'"):
         _ = cb.total_energies
+
+
+async def test_a_total_cannot_be_set_so_it_never_hides_what_was_counted(
+    run: Runner, server: MockServer
+) -> None:
+    server.json(completion())
+    with get_mashagpt_callback() as cb:
+        await run.invoke(server.model(), "hi")
+        for field in dataclasses.fields(EnergyUsage):
+            with pytest.raises(AttributeError, match="cannot be set: open a new"):
+                setattr(cb, field.name, 0)
+        cb.max_energy = 10_000  # other attributes are set as ever
+    assert cb.total_energy == CALL.total_energy
+    assert cb.max_energy == 10_000
